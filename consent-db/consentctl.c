@@ -34,7 +34,7 @@ static struct {
 static struct {
     char *purpose, *source, *evidence, *at, *by, *category, *format, *output;
     int max_age_days;
-    gboolean case_sensitive;
+    gboolean case_sensitive, restore;
 } opt;
 
 static int usage_error(GOptionContext *ctx, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
@@ -62,9 +62,17 @@ static int refused(const char *msg)
 
 /* Parses a command's options; on success argv holds the positional
  * arguments after the command name, whose count must be in [min, max]. */
+static const char *command_name; /* for usage lines: "consentctl grant" */
+
+/* Parses a command's options; on success argv holds the positional
+ * arguments after the command name, whose count must be in [min, max].
+ * A "--" ends the options, so an address may start with '-'. */
 static int parse_command(const char *params, const char *summary, GOptionEntry *entries,
                          int *argc, char ***argv, int min, int max, GOptionContext **out)
 {
+    gchar *prgname = g_strdup_printf("consentctl %s", command_name);
+    g_set_prgname(prgname);
+    g_free(prgname);
     GOptionContext *ctx = g_option_context_new(params);
     g_option_context_set_summary(ctx, summary);
     if (entries != NULL)
@@ -75,6 +83,10 @@ static int parse_command(const char *params, const char *summary, GOptionEntry *
         g_error_free(error);
         g_option_context_free(ctx);
         return rc;
+    }
+    if (*argc > 1 && strcmp((*argv)[1], "--") == 0) {
+        memmove(*argv + 1, *argv + 2, (size_t)(*argc - 1) * sizeof **argv);
+        (*argc)--;
     }
     int positional = *argc - 1;
     if (positional < min || positional > max) {
@@ -89,12 +101,9 @@ static int parse_command(const char *params, const char *summary, GOptionEntry *
 static store *open_store(int flags)
 {
     char err[STORE_ERR_MAX];
-    store *s = store_open(global.db, flags, err);
-    if (s == NULL) {
+    store *s = store_open_wait(global.db, flags, global.wait_ms, err);
+    if (s == NULL)
         refused(err);
-        return NULL;
-    }
-    store_set_busy_timeout(s, global.wait_ms);
     return s;
 }
 
@@ -116,8 +125,7 @@ static const char *recorder(void)
 static int cmd_init(int argc, char **argv)
 {
     GOptionContext *ctx;
-    int rc = parse_command("- create or upgrade the consent store",
-                           "Creates the store file, or upgrades an older one in place.", NULL,
+    int rc = parse_command("", "Creates the store file, or upgrades an older one in place.", NULL,
                            &argc, &argv, 0, 0, &ctx);
     if (rc != 0)
         return rc;
@@ -335,43 +343,49 @@ static int cmd_import(int argc, char **argv)
 {
     GOptionEntry entries[] = {
         {"by", 0, 0, G_OPTION_ARG_FILENAME, &opt.by,
-         "Who records it, where the file has no recorded_by (default consentctl:USER)", "NAME"},
+         "Who records the rows (default consentctl:USER)", "NAME"},
+        {"restore", 0, 0, G_OPTION_ARG_NONE, &opt.restore,
+         "Restore an export into an empty store, keeping recorded_by, recorded_at and "
+         "unobject rows",
+         NULL},
         G_OPTION_ENTRY_NULL,
     };
     GOptionContext *ctx;
     int rc = parse_command("FILE.csv",
                            "Imports consent events from CSV ('-' reads standard input), all or "
                            "nothing.\nColumns by name: address (required), action "
-                           "(grant|withdraw|object), purpose, at, source, evidence.",
+                           "(grant|withdraw|object, default grant), purpose, at, source, "
+                           "evidence;\nwith --restore also recorded_by and recorded_at.",
                            entries, &argc, &argv, 1, 1, &ctx);
     if (rc != 0)
         return rc;
     g_option_context_free(ctx);
     const char *name = argv[1];
-    FILE *in = strcmp(name, "-") == 0 ? stdin : fopen(name, "rb");
+    bool from_stdin = strcmp(name, "-") == 0;
+    FILE *in = from_stdin ? stdin : fopen(name, "rb");
     if (in == NULL) {
         fprintf(stderr, "consentctl: cannot open %s: %s\n", name, strerror(errno));
         return EXIT_REFUSED;
     }
     store *s = open_store(0);
     if (s == NULL) {
-        if (in != stdin)
+        if (!from_stdin)
             fclose(in);
         return EXIT_REFUSED;
     }
     char err[STORE_ERR_MAX];
     store_import_stats stats;
-    if (store_import_csv(s, in, strcmp(name, "-") == 0 ? "<stdin>" : name, recorder(), &stats,
+    if (store_import_csv(s, in, from_stdin ? "<stdin>" : name, recorder(), opt.restore, &stats,
                          err) < 0) {
-        rc = refused(err);
-        fprintf(stderr, "consentctl: nothing was imported\n");
+        fprintf(stderr, "consentctl: %s; nothing was imported\n", err);
+        rc = EXIT_REFUSED;
     } else {
-        printf("imported %ld rows (grant %ld, withdraw %ld, object %ld)\n", stats.rows,
-               stats.by_action[STORE_GRANT], stats.by_action[STORE_WITHDRAW],
-               stats.by_action[STORE_OBJECT]);
+        printf("imported %ld rows (grant %ld, withdraw %ld, object %ld, unobject %ld)\n",
+               stats.rows, stats.by_action[STORE_GRANT], stats.by_action[STORE_WITHDRAW],
+               stats.by_action[STORE_OBJECT], stats.by_action[STORE_UNOBJECT]);
     }
     store_close(s);
-    if (in != stdin)
+    if (!from_stdin)
         fclose(in);
     return rc;
 }
@@ -385,7 +399,7 @@ static int cmd_export(int argc, char **argv)
         G_OPTION_ENTRY_NULL,
     };
     GOptionContext *ctx;
-    int rc = parse_command("", "Writes the whole consent history (CSV imports again).", entries,
+    int rc = parse_command("", "Writes the whole consent history (CSV restores with import --restore).", entries,
                            &argc, &argv, 0, 0, &ctx);
     if (rc != 0)
         return rc;
@@ -484,6 +498,7 @@ int main(int argc, char **argv)
             rc = usage_error(NULL, "unknown command '%s' (see consentctl --help)", argv[1]);
         } else {
             /* The command sees itself as argv[0], as g_option_context_parse expects. */
+            command_name = cmd->name;
             rc = cmd->run(argc - 1, argv + 1);
         }
     }

@@ -78,7 +78,7 @@ int csv_next(csv_reader *r, const char *fields[CSV_FIELDS_MAX], size_t *nfields,
             next_byte(r);
         } else if (c < 0) {
             if (ferror(r->in)) {
-                snprintf(err, errsz, "line %ld: read error", r->line);
+                snprintf(err, errsz, "%ld: read error", r->line);
                 return -1;
             }
             return 0;
@@ -95,11 +95,11 @@ int csv_next(csv_reader *r, const char *fields[CSV_FIELDS_MAX], size_t *nfields,
         int c = next_byte(r);
         if (c < 0) {
             if (ferror(r->in)) {
-                snprintf(err, errsz, "line %ld: read error", r->line);
+                snprintf(err, errsz, "%ld: read error", r->line);
                 return -1;
             }
             if (quoted) {
-                snprintf(err, errsz, "line %ld: a quoted field is not closed before the end",
+                snprintf(err, errsz, "%ld: a quoted field is not closed before the end",
                          *line);
                 return -1;
             }
@@ -126,7 +126,7 @@ int csv_next(csv_reader *r, const char *fields[CSV_FIELDS_MAX], size_t *nfields,
             }
             if (c == ',') {
                 if (nf == CSV_FIELDS_MAX) {
-                    snprintf(err, errsz, "line %ld: more than %d fields", *line, CSV_FIELDS_MAX);
+                    snprintf(err, errsz, "%ld: more than %d fields", *line, CSV_FIELDS_MAX);
                     return -1;
                 }
                 r->record[used++] = '\0';
@@ -136,14 +136,14 @@ int csv_next(csv_reader *r, const char *fields[CSV_FIELDS_MAX], size_t *nfields,
                 continue;
             }
             if (after_quote) {
-                snprintf(err, errsz, "line %ld, field %zu: text after a closing quote", *line,
+                snprintf(err, errsz, "%ld: field %zu: text after a closing quote", *line,
                          nf);
                 return -1;
             }
             if (c == '"') {
                 if (!field_start) {
                     snprintf(err, errsz,
-                             "line %ld, field %zu: a quote inside an unquoted field", *line, nf);
+                             "%ld: field %zu: a quote inside an unquoted field", *line, nf);
                     return -1;
                 }
                 quoted = true;
@@ -153,11 +153,11 @@ int csv_next(csv_reader *r, const char *fields[CSV_FIELDS_MAX], size_t *nfields,
         }
         field_start = false;
         if (c == '\0') {
-            snprintf(err, errsz, "line %ld, field %zu: a NUL byte", *line, nf);
+            snprintf(err, errsz, "%ld: field %zu: a NUL byte", *line, nf);
             return -1;
         }
         if (used >= CSV_RECORD_MAX) {
-            snprintf(err, errsz, "line %ld: record longer than %d bytes", *line, CSV_RECORD_MAX);
+            snprintf(err, errsz, "%ld: record longer than %d bytes", *line, CSV_RECORD_MAX);
             return -1;
         }
         r->record[used++] = (char)c;

@@ -24,7 +24,7 @@ void csv_reader_free(csv_reader *r);
 
 /* Reads the next record. Returns 1 with fields[0..*nfields) pointing into
  * the reader (valid until the next call) and *line the line it starts on;
- * 0 at the end of the file; -1 with err filled (err says the line). Blank
+ * 0 at the end of the file; -1 with err filled, starting "LINE: ". Blank
  * lines are skipped. */
 int csv_next(csv_reader *r, const char *fields[CSV_FIELDS_MAX], size_t *nfields,
              long *line, char *err, size_t errsz);

@@ -30,6 +30,7 @@ static const char *const column_names[COL_COUNT] = {
 
 typedef struct import_ctx {
     const char *name;
+    bool restore;
     int position[COL_COUNT]; /* index of each column in a row, -1 if absent */
     size_t columns;
 } import_ctx;
@@ -60,6 +61,13 @@ static int read_header(import_ctx *ic, const char *const *fields, size_t n, long
             return -1;
         }
         ic->position[found] = (int)i;
+        if ((found == COL_RECORDED_BY || found == COL_RECORDED_AT) && !ic->restore) {
+            store_errf(err,
+                       "%s:%ld: column '%s' is kept only when restoring an export into an "
+                       "empty store (consentctl import --restore)",
+                       ic->name, line, column_names[found]);
+            return -1;
+        }
     }
     if (ic->position[COL_ADDRESS] < 0) {
         store_errf(err, "%s:%ld: the header row has no 'address' column", ic->name,
@@ -102,7 +110,7 @@ static int import_row(store *s, const import_ctx *ic, const char *const *fields,
     if (action[0] != '\0' && store_action_parse(action, &ev.action) < 0)
         return row_error(ic, line, COL_ACTION, err,
                          "unknown action (use grant, withdraw or object)", action);
-    if (ev.action == STORE_UNOBJECT)
+    if (ev.action == STORE_UNOBJECT && !ic->restore)
         return row_error(ic, line, COL_ACTION, err,
                          "an import cannot lift an objection (use consentctl unobject)", NULL);
 
@@ -121,8 +129,9 @@ static int import_row(store *s, const import_ctx *ic, const char *const *fields,
     if (rat[0] != '\0' && store_time_parse(rat, &ev.recorded_at) < 0)
         return row_error(ic, line, COL_RECORDED_AT, err, "bad timestamp", rat);
 
-    if (store_event_validate(&ev, now, why) < 0) {
-        store_errf(err, "%s:%ld: %s", ic->name, line, why);
+    const char *bad_field;
+    if (store_event_validate(&ev, now, &bad_field, why) < 0) {
+        store_errf(err, "%s:%ld: field '%s': %s", ic->name, line, bad_field, why);
         return -1;
     }
     if (store_insert_event(s, &ev, key, err) < 0)
@@ -132,8 +141,25 @@ static int import_row(store *s, const import_ctx *ic, const char *const *fields,
     return 0;
 }
 
+/* Does the store hold no event yet? (restore's precondition) */
+static int store_is_empty(store *s, bool *empty, char err[STORE_ERR_MAX])
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db, "SELECT EXISTS (SELECT 1 FROM events)", -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        store_sql_error(s, "cannot read it", err);
+        sqlite3_finalize(st);
+        return -1;
+    }
+    *empty = sqlite3_column_int(st, 0) == 0;
+    sqlite3_finalize(st);
+    return 0;
+}
+
 int store_import_csv(store *s, FILE *in, const char *name, const char *recorded_by,
-                     store_import_stats *stats, char err[STORE_ERR_MAX])
+                     bool restore, store_import_stats *stats, char err[STORE_ERR_MAX])
 {
     memset(stats, 0, sizeof *stats);
     err[0] = '\0';
@@ -151,7 +177,16 @@ int store_import_csv(store *s, FILE *in, const char *name, const char *recorded_
         csv_reader_free(r);
         return -1;
     }
-    import_ctx ic = {.name = name};
+    import_ctx ic = {.name = name, .restore = restore};
+    bool empty = true;
+    if (restore && (store_is_empty(s, &empty, err) < 0 || !empty)) {
+        if (!empty)
+            store_errf(err, "--restore needs an empty store, and %s already holds events",
+                       s->path);
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        csv_reader_free(r);
+        return -1;
+    }
     int64_t now = (int64_t)time(NULL);
     const char *fields[CSV_FIELDS_MAX];
     size_t n;
@@ -174,7 +209,7 @@ int store_import_csv(store *s, FILE *in, const char *name, const char *recorded_
         }
     }
     if (rc < 0 && err[0] == '\0')
-        store_errf(err, "%s: %s", name, why);
+        store_errf(err, "%s:%s", name, why);
     csv_reader_free(r);
 
     if (rc == 0 && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {

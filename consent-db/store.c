@@ -134,15 +134,21 @@ static int prepare(store *s, char err[STORE_ERR_MAX])
 
 store *store_open(const char *path, int flags, char err[STORE_ERR_MAX])
 {
+    return store_open_wait(path, flags, DEFAULT_BUSY_MS, err);
+}
+
+store *store_open_wait(const char *path, int flags, int busy_ms, char err[STORE_ERR_MAX])
+{
     err[0] = '\0';
     bool readonly = (flags & STORE_READONLY) != 0;
     bool create = (flags & STORE_CREATE) != 0 && !readonly;
     struct stat st;
     if (stat(path, &st) < 0) {
         if (errno != ENOENT || !create) {
-            store_errf(err, "cannot open consent store %s: %s%s", path,
-                     strerror(errno),
-                     errno == ENOENT ? " (create it with: consentctl -d FILE init)" : "");
+            int e = errno;
+            store_errf(err, "cannot open consent store %s: %s%s%s%s", path, strerror(e),
+                       e == ENOENT ? " (create it with: consentctl -d " : "",
+                       e == ENOENT ? path : "", e == ENOENT ? " init)" : "");
             return NULL;
         }
     } else if (!S_ISREG(st.st_mode)) {
@@ -167,21 +173,21 @@ store *store_open(const char *path, int flags, char err[STORE_ERR_MAX])
         return NULL;
     }
     sqlite3_extended_result_codes(s->db, 0);
-    sqlite3_busy_timeout(s->db, DEFAULT_BUSY_MS);
+    sqlite3_busy_timeout(s->db, busy_ms < 0 ? 0 : busy_ms);
 
     int version = 0;
     int kind = identify(s, &version, err);
     if (kind < 0)
         goto fail;
     if (kind == 1 && !create) {
-        store_errf(err, "%s is empty, not a consent store (create one with: consentctl -d FILE init)",
-                 path);
+        store_errf(err, "%s is empty, not a consent store (create one with: consentctl -d %s init)",
+                 path, path);
         goto fail;
     }
     if (version < STORE_SCHEMA_VERSION) {
         if (readonly) {
-            store_errf(err, "%s has schema version %d; upgrade it with: consentctl -d FILE init",
-                     path, version);
+            store_errf(err, "%s has schema version %d; upgrade it with: consentctl -d %s init",
+                     path, version, path);
             goto fail;
         }
         /* WAL first, so that even the upgrade never blocks readers. */
@@ -253,48 +259,62 @@ int store_insert_event(store *s, const store_event *ev, const char *key,
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int store_event_validate(store_event *ev, int64_t now, char err[STORE_ERR_MAX])
+int store_event_validate(store_event *ev, int64_t now, const char **field,
+                         char err[STORE_ERR_MAX])
 {
+    *field = "purpose";
     if (ev->action == STORE_OBJECT || ev->action == STORE_UNOBJECT) {
         if (ev->purpose != NULL && ev->purpose[0] != '\0' && strcmp(ev->purpose, "*") != 0) {
-            store_errf(err, "an objection covers every purpose; it takes no purpose ('%s' given)",
-                     ev->purpose);
+            store_errf(err, "an objection covers every purpose; it takes no purpose ('%.64s' given)",
+                       ev->purpose);
             return -1;
         }
         ev->purpose = "*";
     } else if (ev->purpose == NULL || ev->purpose[0] == '\0') {
         ev->purpose = STORE_DEFAULT_PURPOSE;
     } else if (!store_purpose_valid(ev->purpose)) {
-        store_errf(err, "invalid purpose '%.64s': use 1 to %d of a-z, 0-9, '.', '_', '-'", ev->purpose,
-                 STORE_PURPOSE_MAX);
+        store_errf(err, "invalid purpose '%.64s': use 1 to %d of a-z, 0-9, '.', '_', '-'",
+                   ev->purpose, STORE_PURPOSE_MAX);
         return -1;
     }
-    if (ev->at == 0)
+    *field = "at";
+    if (ev->at == 0) {
         ev->at = now;
-    else if (ev->at > now + 86400) {
+    } else if (ev->at > now + 86400) {
         store_errf(err, "the time lies in the future; consent cannot be given ahead");
         return -1;
     }
     const char *texts[] = {ev->source, ev->evidence, ev->recorded_by};
     const size_t limits[] = {STORE_SOURCE_MAX, STORE_EVIDENCE_MAX, STORE_BY_MAX};
-    const char *names[] = {"source", "evidence", "recorded-by"};
+    const char *names[] = {"source", "evidence", "recorded_by"};
     for (int i = 0; i < 3; i++) {
+        *field = names[i];
         if (texts[i] == NULL)
             continue;
         size_t len = strlen(texts[i]);
         if (len > limits[i]) {
-            store_errf(err, "the %s text is longer than %zu bytes", names[i],
-                     limits[i]);
+            store_errf(err, "the text is longer than %zu bytes", limits[i]);
             return -1;
         }
         if (!g_utf8_validate(texts[i], (gssize)len, NULL)) {
-            store_errf(err, "the %s text is not valid UTF-8", names[i]);
+            store_errf(err, "the text is not valid UTF-8");
             return -1;
         }
     }
+    *field = "recorded_by";
+    if (ev->recorded_by == NULL || ev->recorded_by[0] == '\0') {
+        store_errf(err, "every event needs the name of who records it");
+        return -1;
+    }
+    *field = "evidence";
     if (ev->action == STORE_UNOBJECT && (ev->evidence == NULL || ev->evidence[0] == '\0')) {
-        store_errf(err, "lifting an objection needs --evidence saying why (e.g. the customer's "
-                 "written request)");
+        store_errf(err, "lifting an objection needs evidence saying why (e.g. the customer's "
+                        "written request)");
+        return -1;
+    }
+    *field = "recorded_at";
+    if (ev->recorded_at > now + 86400) {
+        store_errf(err, "the recording time lies in the future");
         return -1;
     }
     return 0;
@@ -314,9 +334,12 @@ int store_record(store *s, const store_event *in, char err[STORE_ERR_MAX])
     store_event ev = *in;
     ev.address = stored;
     int64_t now = (int64_t)time(NULL);
-    if (store_event_validate(&ev, now, err) < 0)
-        return -1;
     ev.recorded_at = now;
+    const char *field;
+    if (store_event_validate(&ev, now, &field, why) < 0) {
+        store_errf(err, "%s: %s", field, why);
+        return -1;
+    }
     return store_insert_event(s, &ev, key, err);
 }
 
@@ -331,7 +354,10 @@ static int each_history_row(store *s, const char *key, const char *exact_address
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         store_event ev;
         store_event_from_row(st, &ev);
-        if (exact_address != NULL && strcmp(ev.address, exact_address) != 0)
+        /* Case-sensitive comparison narrows consent to the exact mailbox,
+         * but an objection holds for the person whatever the spelling. */
+        if (exact_address != NULL && strcmp(ev.address, exact_address) != 0 &&
+            ev.action != STORE_OBJECT && ev.action != STORE_UNOBJECT)
             continue;
         if (fn(&ev, ctx) != 0) {
             rc = SQLITE_DONE;

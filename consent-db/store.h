@@ -137,6 +137,9 @@ void store_state_derive(const store_event *events, size_t n, const char *purpose
  * open upgrades an older schema in place, in one transaction; a read-only
  * open refuses it. The caller owns the handle: store_close() it. */
 store *store_open(const char *path, int flags, char err[STORE_ERR_MAX]);
+/* The same, waiting up to busy_ms for another process's lock (also while
+ * checking and upgrading the file); store_open waits 5000 ms. */
+store *store_open_wait(const char *path, int flags, int busy_ms, char err[STORE_ERR_MAX]);
 void store_close(store *s);
 
 /* How long a call waits for a lock held by another process before it fails
@@ -153,7 +156,8 @@ int store_record(store *s, const store_event *ev, char err[STORE_ERR_MAX]);
 /* Looks up the state deciding a promotional mail for `purpose` (NULL:
  * "marketing"). The address may be in any accepted form; one that cannot
  * be normalised has no consent (CONSENT_NONE), since nothing can have been
- * recorded for it. case_sensitive_local compares the local part exactly.
+ * recorded for it. case_sensitive_local compares the local part exactly for
+ * grants and withdrawals; objections count under any spelling.
  * Returns -1 only when the store cannot be read (locked, corrupt, gone). */
 int store_lookup(store *s, const char *address, const char *purpose,
                  bool case_sensitive_local, int64_t max_age, int64_t now,
@@ -176,17 +180,23 @@ typedef struct store_import_stats {
 } store_import_stats;
 
 /* Imports a CSV file (header row; columns by name: address required,
- * action, purpose, at, source, evidence, recorded_by, recorded_at) in one
- * transaction: either every row is recorded or none. On a bad row err names
- * `name`, the line and the field. An "unobject" row is refused: only an
- * explicit unobject lifts an objection. */
+ * action, purpose, at, source, evidence) in one transaction: either every
+ * row is recorded or none. On a bad row err names `name`, the line and the
+ * field ("list.csv:12: field 'at': ..."). An "unobject" row is refused: an
+ * import never lifts an objection.
+ *
+ * restore: the file is an export being restored into an empty store (the
+ * store must hold no event): its recorded_by and recorded_at columns are
+ * kept, and unobject rows (with evidence) are accepted, so the history comes
+ * back exactly as it was. Without restore those columns are refused. */
 int store_import_csv(store *s, FILE *in, const char *name, const char *recorded_by,
-                     store_import_stats *stats, char err[STORE_ERR_MAX]);
+                     bool restore, store_import_stats *stats, char err[STORE_ERR_MAX]);
 
 typedef enum store_export_format { STORE_EXPORT_CSV, STORE_EXPORT_JSON } store_export_format;
 
-/* Writes the whole history: CSV with the import's header row (so an export
- * imports again), or JSON Lines (one object per event). */
+/* Writes the whole history: CSV with the import's header row (it restores
+ * with store_import_csv(..., restore = true, ...)), or JSON Lines (one
+ * object per event). */
 int store_export(store *s, FILE *out, store_export_format format, char err[STORE_ERR_MAX]);
 
 #endif

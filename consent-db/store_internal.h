@@ -31,8 +31,11 @@ int store_insert_event(store *s, const store_event *ev, const char *key,
 void store_event_from_row(sqlite3_stmt *st, store_event *ev);
 
 /* Validates the parts of an event that do not depend on where it came from
- * (purpose, time, text lengths and encoding) and fills in the defaults
- * (purpose, `at` = now). Used by store_record and the importer. */
-int store_event_validate(store_event *ev, int64_t now, char err[STORE_ERR_MAX]);
+ * (purpose, times, text lengths and encoding, recorder, unobject evidence)
+ * and fills in the defaults (purpose, `at` = now). On failure *field names
+ * the offending field by its CSV column name. Used by store_record and the
+ * importer. */
+int store_event_validate(store_event *ev, int64_t now, const char **field,
+                         char err[STORE_ERR_MAX]);
 
 #endif

@@ -86,7 +86,7 @@ static void expect_error(const char *text, size_t len, const char *what, long li
     ck_assert_msg(p.rc == -1, "no error for %s", what);
     ck_assert_msg(strstr(p.err, what) != NULL, "error '%s' lacks '%s'", p.err, what);
     char at[32];
-    snprintf(at, sizeof at, "line %ld", line);
+    snprintf(at, sizeof at, "%ld:", line);
     ck_assert_msg(strstr(p.err, at) != NULL, "error '%s' lacks '%s'", p.err, at);
     csv_reader_free(r);
     fclose(f);

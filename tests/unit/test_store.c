@@ -109,7 +109,7 @@ static void raw_exec(const char *sql)
 
 START_TEST(test_create_and_reopen)
 {
-    open_fails(0, "consentctl -d FILE init");
+    open_fails(0, "init)");
     open_fails(STORE_READONLY, "No such file");
     store *s = open_ok(STORE_CREATE);
     ck_assert_int_eq(store_schema_version(s), STORE_SCHEMA_VERSION);
@@ -329,7 +329,7 @@ START_TEST(test_locked_store)
     w = open_ok(0);
     store_set_busy_timeout(w, 100);
     char err[STORE_ERR_MAX] = "";
-    store_event ev = {.address = "b@example.com", .action = STORE_GRANT};
+    store_event ev = {.address = "b@example.com", .action = STORE_GRANT, .recorded_by = "t"};
     ck_assert_int_eq(store_record(w, &ev, err), -1);
     ck_assert_msg(strstr(err, "lock") != NULL, "'%s'", err);
     /* a WAL reader is not blocked by the writer's lock */
@@ -392,13 +392,19 @@ START_TEST(test_corrupt_store)
 }
 END_TEST
 
+static int import_text_mode(store *s, const char *text, bool restore,
+                            store_import_stats *stats, char err[STORE_ERR_MAX])
+{
+    FILE *f = fmemopen((void *)text, strlen(text), "r");
+    int rc = store_import_csv(s, f, "list.csv", "import-test", restore, stats, err);
+    fclose(f);
+    return rc;
+}
+
 static int import_text(store *s, const char *text, store_import_stats *stats,
                        char err[STORE_ERR_MAX])
 {
-    FILE *f = fmemopen((void *)text, strlen(text), "r");
-    int rc = store_import_csv(s, f, "list.csv", "import-test", stats, err);
-    fclose(f);
-    return rc;
+    return import_text_mode(s, text, false, stats, err);
 }
 
 static long total_events(store *s)
@@ -438,12 +444,14 @@ START_TEST(test_import_all_or_nothing)
         {"address,action\nok@example.com,grant\nx@example.com\n", "list.csv:3:", "1 fields"},
         {"address,evidence\nok@example.com,\nx@example.com,caf\xe9\n", "list.csv:3:", "UTF-8"},
         {"address,action\nok@example.com,grant\nx@example.com,unobject\n", "list.csv:3:", "objection"},
-        {"address,purpose\nok@example.com,\nx@example.com,Partner Ads\n", "list.csv:3:", "purpose"},
+        {"address,purpose\nok@example.com,\nx@example.com,Partner Ads\n", "list.csv:3:", "field 'purpose'"},
+        {"address,at\nok@example.com,\nx@example.com,2999-01-01\n", "list.csv:3:", "field 'at'"},
+        {"address,recorded_by\nok@example.com,me\n", "list.csv:1:", "--restore"},
         {"address,colour\nok@example.com,red\n", "list.csv:1:", "unknown column"},
         {"action\ngrant\n", "list.csv:1:", "no 'address'"},
         {"address,address\na@example.com,b@example.com\n", "list.csv:1:", "twice"},
         {"", "list.csv", "empty"},
-        {"address\nok@example.com\n\"open@example.com\n", "list.csv", "not closed"},
+        {"address\nok@example.com\n\"open@example.com\n", "list.csv:3:", "not closed"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err[0] = '\0';
@@ -458,7 +466,7 @@ START_TEST(test_import_all_or_nothing)
 }
 END_TEST
 
-START_TEST(test_export_imports_again)
+START_TEST(test_export_restores)
 {
     store *s = open_ok(STORE_CREATE);
     store_import_stats stats;
@@ -470,17 +478,28 @@ START_TEST(test_export_imports_again)
                                  "b@example.com,object,,2024-03-01,phone,\"line1\nline2\"\n",
                                  &stats, err),
                      0);
+    record(s, "b@example.com", STORE_UNOBJECT, NULL);
     char *buf = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&buf, &len);
     ck_assert_int_eq(store_export(s, out, STORE_EXPORT_CSV, err), 0);
     fclose(out);
+
+    /* A plain import refuses the export's provenance columns... */
+    ck_assert_int_eq(import_text(s, buf, &stats, err), -1);
+    ck_assert_msg(strstr(err, "list.csv:1:") && strstr(err, "--restore"), "%s", err);
+    /* ...and a restore needs an empty store. */
+    ck_assert_int_eq(import_text_mode(s, buf, true, &stats, err), -1);
+    ck_assert_msg(strstr(err, "empty store"), "%s", err);
+    ck_assert_int_eq(total_events(s), 4);
     store_close(s);
     unlink(path);
 
     s = open_ok(STORE_CREATE);
-    ck_assert_msg(import_text(s, buf, &stats, err) == 0, "%s", err);
-    ck_assert_int_eq(stats.rows, 3);
+    ck_assert_msg(import_text_mode(s, buf, true, &stats, err) == 0, "%s", err);
+    ck_assert_int_eq(stats.rows, 4);
+    ck_assert_int_eq(stats.by_action[STORE_UNOBJECT], 1);
+    ck_assert_int_eq(lookup(s, "b@example.com", NULL), CONSENT_NONE); /* lifted, as before */
     char *again = NULL;
     size_t again_len = 0;
     out = open_memstream(&again, &again_len);
@@ -496,6 +515,51 @@ START_TEST(test_export_imports_again)
     ck_assert_ptr_nonnull(strstr(buf, "\"evidence\":\"line1\\nline2\""));
     ck_assert_ptr_nonnull(strstr(buf, "\"evidence\":\"said \\\"yes\\\"\""));
     free(buf);
+    store_close(s);
+}
+END_TEST
+
+START_TEST(test_case_sensitive_keeps_objection)
+{
+    store *s = open_ok(STORE_CREATE);
+    record(s, "Max@example.com", STORE_GRANT, NULL);
+    record(s, "max@example.com", STORE_OBJECT, NULL);
+    char err[STORE_ERR_MAX];
+    consent_state st;
+    ck_assert_int_eq(store_lookup(s, "Max@example.com", NULL, true, 0, time(NULL), &st, err), 0);
+    ck_assert_int_eq(st.kind, CONSENT_OBJECTED);
+    store_close(s);
+}
+END_TEST
+
+START_TEST(test_record_validation)
+{
+    store *s = open_ok(STORE_CREATE);
+    char err[STORE_ERR_MAX];
+    store_event ev = {.address = "a@example.com", .action = STORE_GRANT, .recorded_by = ""};
+    ck_assert_int_eq(store_record(s, &ev, err), -1);
+    ck_assert_msg(strstr(err, "recorded_by"), "%s", err);
+    ev.recorded_by = "t";
+    ev.purpose = "Bad Purpose";
+    ck_assert_int_eq(store_record(s, &ev, err), -1);
+    ck_assert_msg(strstr(err, "purpose"), "%s", err);
+    ev.purpose = NULL;
+    ev.at = time(NULL) + 3 * 86400;
+    ck_assert_int_eq(store_record(s, &ev, err), -1);
+    ck_assert_msg(strstr(err, "future"), "%s", err);
+    ev.at = 0;
+    ev.action = STORE_OBJECT;
+    ev.purpose = "newsletter";
+    ck_assert_int_eq(store_record(s, &ev, err), -1);
+    ck_assert_msg(strstr(err, "every purpose"), "%s", err);
+    ev.purpose = NULL;
+    ev.action = STORE_UNOBJECT;
+    ck_assert_int_eq(store_record(s, &ev, err), -1);
+    ck_assert_msg(strstr(err, "evidence"), "%s", err);
+    ev.address = "bad address";
+    ck_assert_int_eq(store_record(s, &ev, err), -1);
+    ck_assert_msg(strstr(err, "invalid address"), "%s", err);
+    ck_assert_int_eq(total_events(s), 0);
     store_close(s);
 }
 END_TEST
@@ -517,7 +581,9 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_locked_store);
     tcase_add_test(tc, test_corrupt_store);
     tcase_add_test(tc, test_import_all_or_nothing);
-    tcase_add_test(tc, test_export_imports_again);
+    tcase_add_test(tc, test_export_restores);
+    tcase_add_test(tc, test_case_sensitive_keeps_objection);
+    tcase_add_test(tc, test_record_validation);
     suite_add_tcase(s, tc);
     return s;
 }
