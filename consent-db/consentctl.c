@@ -13,14 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "consentctl.h"
 #include "decide.h"
 #include "store.h"
 
-#define EXIT_REFUSED 1
-#define EXIT_USAGE 2
 #define DEFAULT_DB "/var/lib/consent-milter/consent.db"
 
 /* Options shared by every command, parsed before the command name. */
@@ -37,8 +37,7 @@ static struct {
     gboolean case_sensitive, restore;
 } opt;
 
-static int usage_error(GOptionContext *ctx, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static int usage_error(GOptionContext *ctx, const char *fmt, ...)
+int ctl_usage_error(GOptionContext *ctx, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -54,7 +53,7 @@ static int usage_error(GOptionContext *ctx, const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-static int refused(const char *msg)
+int ctl_refused(const char *msg)
 {
     fprintf(stderr, "consentctl: %s\n", msg);
     return EXIT_REFUSED;
@@ -67,7 +66,7 @@ static const char *command_name; /* for usage lines: "consentctl grant" */
 /* Parses a command's options; on success argv holds the positional
  * arguments after the command name, whose count must be in [min, max].
  * A "--" ends the options, so an address may start with '-'. */
-static int parse_command(const char *params, const char *summary, GOptionEntry *entries,
+int ctl_parse_command(const char *params, const char *summary, GOptionEntry *entries,
                          int *argc, char ***argv, int min, int max, GOptionContext **out)
 {
     gchar *prgname = g_strdup_printf("consentctl %s", command_name);
@@ -79,7 +78,7 @@ static int parse_command(const char *params, const char *summary, GOptionEntry *
         g_option_context_add_main_entries(ctx, entries, NULL);
     GError *error = NULL;
     if (!g_option_context_parse(ctx, argc, argv, &error)) {
-        int rc = usage_error(ctx, "%s", error->message);
+        int rc = ctl_usage_error(ctx, "%s", error->message);
         g_error_free(error);
         g_option_context_free(ctx);
         return rc;
@@ -89,8 +88,8 @@ static int parse_command(const char *params, const char *summary, GOptionEntry *
         (*argc)--;
     }
     int positional = *argc - 1;
-    if (positional < min || positional > max) {
-        int rc = usage_error(ctx, positional < min ? "missing argument" : "too many arguments");
+    if (positional < min || (max >= 0 && positional > max)) {
+        int rc = ctl_usage_error(ctx, positional < min ? "missing argument" : "too many arguments");
         g_option_context_free(ctx);
         return rc;
     }
@@ -103,7 +102,7 @@ static store *open_store(int flags)
     char err[STORE_ERR_MAX];
     store *s = store_open_wait(global.db, flags, global.wait_ms, err);
     if (s == NULL)
-        refused(err);
+        ctl_refused(err);
     return s;
 }
 
@@ -125,7 +124,7 @@ static const char *recorder(void)
 static int cmd_init(int argc, char **argv)
 {
     GOptionContext *ctx;
-    int rc = parse_command("", "Creates the store file, or upgrades an older one in place.", NULL,
+    int rc = ctl_parse_command("", "Creates the store file, or upgrades an older one in place.", NULL,
                            &argc, &argv, 0, 0, &ctx);
     if (rc != 0)
         return rc;
@@ -133,6 +132,11 @@ static int cmd_init(int argc, char **argv)
     store *s = open_store(STORE_CREATE);
     if (s == NULL)
         return EXIT_REFUSED;
+    char err[STORE_ERR_MAX];
+    if (store_check_integrity(s, err) < 0) {
+        store_close(s);
+        return ctl_refused(err);
+    }
     printf("consent store %s ready (schema version %d)\n", global.db, store_schema_version(s));
     store_close(s);
     return 0;
@@ -161,12 +165,12 @@ static int record_event(store_action action, int argc, char **argv)
     static const char *const summaries[] = {
         [STORE_GRANT] = "Records that ADDR consented to mail for a purpose.",
         [STORE_WITHDRAW] = "Records that ADDR withdrew consent (marketing: every purpose).",
-        [STORE_OBJECT] = "Records an objection to direct marketing: no promotional mail of any "
-                         "purpose, and no later grant or import lifts it.",
+        [STORE_OBJECT] = ("Records an objection to direct marketing: no promotional mail of "
+                          "any purpose, and no later grant or import lifts it."),
         [STORE_UNOBJECT] = "Lifts an objection; needs --evidence saying why.",
     };
     GOptionContext *ctx;
-    int rc = parse_command("ADDR", summaries[action], entries, &argc, &argv, 1, 1, &ctx);
+    int rc = ctl_parse_command("ADDR", summaries[action], entries, &argc, &argv, 1, 1, &ctx);
     if (rc != 0)
         return rc;
     store_event ev = {
@@ -178,7 +182,7 @@ static int record_event(store_action action, int argc, char **argv)
         .recorded_by = recorder(),
     };
     if (opt.at != NULL && (store_time_parse(opt.at, &ev.at) < 0 || ev.at == 0)) {
-        rc = usage_error(ctx, "--at '%s' is not an ISO 8601 time (e.g. 2024-05-01T10:00:00Z)",
+        rc = ctl_usage_error(ctx, "--at '%s' is not an ISO 8601 time (e.g. 2024-05-01T10:00:00Z)",
                          opt.at);
         g_option_context_free(ctx);
         return rc;
@@ -188,7 +192,7 @@ static int record_event(store_action action, int argc, char **argv)
     if (s == NULL)
         return EXIT_REFUSED;
     char err[STORE_ERR_MAX];
-    rc = store_record(s, &ev, err) < 0 ? refused(err) : 0;
+    rc = store_record(s, &ev, err) < 0 ? ctl_refused(err) : 0;
     if (rc == 0 && action == STORE_GRANT) {
         consent_state st;
         if (store_lookup(s, argv[1], opt.purpose, false, 0, (int64_t)time(NULL), &st, err) ==
@@ -238,12 +242,12 @@ static int show_event(const store_event *ev, void *arg)
 static int cmd_show(int argc, char **argv)
 {
     GOptionContext *ctx;
-    int rc = parse_command("ADDR", "Shows ADDR's consent state per purpose and its history.",
+    int rc = ctl_parse_command("ADDR", "Shows ADDR's consent state per purpose and its history.",
                            NULL, &argc, &argv, 1, 1, &ctx);
     if (rc != 0)
         return rc;
     g_option_context_free(ctx);
-    store *s = open_store(STORE_READONLY);
+    store *s = open_store(STORE_READONLY | STORE_SNAPSHOT);
     if (s == NULL)
         return EXIT_REFUSED;
     char err[STORE_ERR_MAX], stored[STORE_ADDRESS_MAX + 1], key[STORE_ADDRESS_MAX + 1];
@@ -251,13 +255,13 @@ static int cmd_show(int argc, char **argv)
         store_close(s);
         char msg[STORE_ERR_MAX + 32];
         snprintf(msg, sizeof msg, "invalid address: %s", err);
-        return refused(msg);
+        return ctl_refused(msg);
     }
     show_ctx sc = {g_ptr_array_new_with_free_func(g_free)};
     g_ptr_array_add(sc.purposes, g_strdup(STORE_DEFAULT_PURPOSE));
     printf("address: %s\nhistory:\n", stored);
     if (store_history(s, stored, show_event, &sc, err) < 0) {
-        rc = refused(err);
+        rc = ctl_refused(err);
     } else {
         printf("state:\n");
         int64_t now = (int64_t)time(NULL);
@@ -265,7 +269,7 @@ static int cmd_show(int argc, char **argv)
             const char *p = g_ptr_array_index(sc.purposes, i);
             consent_state st;
             if (store_lookup(s, stored, p, false, 0, now, &st, err) < 0) {
-                rc = refused(err);
+                rc = ctl_refused(err);
                 break;
             }
             char at[32] = "";
@@ -294,21 +298,21 @@ static int cmd_check(int argc, char **argv)
         G_OPTION_ENTRY_NULL,
     };
     GOptionContext *ctx;
-    int rc = parse_command("ADDR", "Says whether a mail of category C may go to ADDR.\n"
+    int rc = ctl_parse_command("ADDR", "Says whether a mail of category C may go to ADDR.\n"
                                    "The first line starts with 'allow' or 'deny'.",
                            entries, &argc, &argv, 1, 1, &ctx);
     if (rc != 0)
         return rc;
     classifier_category category;
     if (opt.category == NULL) {
-        rc = usage_error(ctx, "--category is required");
+        rc = ctl_usage_error(ctx, "--category is required");
     } else if (classifier_category_parse(opt.category, &category) < 0) {
-        rc = usage_error(ctx, "unknown category '%s' (transactional, after-sales, promotional)",
+        rc = ctl_usage_error(ctx, "unknown category '%s' (transactional, after-sales, promotional)",
                          opt.category);
     } else if (opt.purpose != NULL && !store_purpose_valid(opt.purpose)) {
-        rc = usage_error(ctx, "invalid purpose '%s'", opt.purpose);
+        rc = ctl_usage_error(ctx, "invalid purpose '%s'", opt.purpose);
     } else if (opt.max_age_days < 0) {
-        rc = usage_error(ctx, "--max-age must not be negative");
+        rc = ctl_usage_error(ctx, "--max-age must not be negative");
     }
     g_option_context_free(ctx);
     if (rc != 0)
@@ -318,16 +322,16 @@ static int cmd_check(int argc, char **argv)
     if (store_address_normalise(argv[1], stored, key, err) < 0) {
         char msg[STORE_ERR_MAX + 32];
         snprintf(msg, sizeof msg, "invalid address: %s", err);
-        return refused(msg);
+        return ctl_refused(msg);
     }
-    store *s = open_store(STORE_READONLY);
+    store *s = open_store(STORE_READONLY | STORE_SNAPSHOT);
     if (s == NULL)
         return EXIT_REFUSED;
     consent_state st;
     if (store_lookup(s, argv[1], opt.purpose, opt.case_sensitive,
                      (int64_t)opt.max_age_days * 86400, (int64_t)time(NULL), &st, err) < 0) {
         store_close(s);
-        return refused(err);
+        return ctl_refused(err);
     }
     store_close(s);
     decision d = store_decide(category, opt.purpose, &st);
@@ -351,7 +355,7 @@ static int cmd_import(int argc, char **argv)
         G_OPTION_ENTRY_NULL,
     };
     GOptionContext *ctx;
-    int rc = parse_command("FILE.csv",
+    int rc = ctl_parse_command("FILE.csv",
                            "Imports consent events from CSV ('-' reads standard input), all or "
                            "nothing.\nColumns by name: address (required), action "
                            "(grant|withdraw|object, default grant), purpose, at, source, "
@@ -363,6 +367,12 @@ static int cmd_import(int argc, char **argv)
     const char *name = argv[1];
     bool from_stdin = strcmp(name, "-") == 0;
     FILE *in = from_stdin ? stdin : fopen(name, "rb");
+    struct stat st;
+    if (in != NULL && !from_stdin && fstat(fileno(in), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(in);
+        in = NULL;
+        errno = EISDIR;
+    }
     if (in == NULL) {
         fprintf(stderr, "consentctl: cannot open %s: %s\n", name, strerror(errno));
         return EXIT_REFUSED;
@@ -399,7 +409,7 @@ static int cmd_export(int argc, char **argv)
         G_OPTION_ENTRY_NULL,
     };
     GOptionContext *ctx;
-    int rc = parse_command("", "Writes the whole consent history (CSV restores with import --restore).", entries,
+    int rc = ctl_parse_command("", "Writes the whole consent history (CSV restores with import --restore).", entries,
                            &argc, &argv, 0, 0, &ctx);
     if (rc != 0)
         return rc;
@@ -407,11 +417,11 @@ static int cmd_export(int argc, char **argv)
     if (opt.format != NULL && strcmp(opt.format, "json") == 0)
         format = STORE_EXPORT_JSON;
     else if (opt.format != NULL && strcmp(opt.format, "csv") != 0)
-        rc = usage_error(ctx, "unknown format '%s' (csv or json)", opt.format);
+        rc = ctl_usage_error(ctx, "unknown format '%s' (csv or json)", opt.format);
     g_option_context_free(ctx);
     if (rc != 0)
         return rc;
-    store *s = open_store(STORE_READONLY);
+    store *s = open_store(STORE_READONLY | STORE_SNAPSHOT);
     if (s == NULL)
         return EXIT_REFUSED;
     FILE *out = stdout;
@@ -422,7 +432,7 @@ static int cmd_export(int argc, char **argv)
     }
     char err[STORE_ERR_MAX];
     if (store_export(s, out, format, err) < 0)
-        rc = refused(err);
+        rc = ctl_refused(err);
     if (out != stdout && fclose(out) != 0 && rc == 0) {
         fprintf(stderr, "consentctl: cannot write %s: %s\n", opt.output, strerror(errno));
         rc = EXIT_REFUSED;
@@ -445,6 +455,7 @@ static const struct command {
     {"check", cmd_check, "may mail go to it? check ADDR --category C [--purpose P]"},
     {"import", cmd_import, "import consent events from CSV, all or nothing: import FILE.csv"},
     {"export", cmd_export, "export the history: export [--format csv|json] [-o FILE]"},
+    {"classify", ctl_cmd_classify, "categorise mail templates: classify [--json] FILE.eml..."},
 };
 
 static gchar *commands_help(void)
@@ -478,15 +489,15 @@ int main(int argc, char **argv)
     GError *error = NULL;
     int rc = 0;
     if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
-        rc = usage_error(NULL, "%s (see consentctl --help)", error->message);
+        rc = ctl_usage_error(NULL, "%s (see consentctl --help)", error->message);
         g_error_free(error);
     } else if (global.version) {
         printf("consentctl %s (consent store schema %d)\n", CONSENT_MILTER_VERSION,
                STORE_SCHEMA_VERSION);
     } else if (argc < 2) {
-        rc = usage_error(ctx, "no command given");
+        rc = ctl_usage_error(ctx, "no command given");
     } else if (global.wait_ms < 0) {
-        rc = usage_error(NULL, "--wait must not be negative");
+        rc = ctl_usage_error(NULL, "--wait must not be negative");
     } else {
         if (global.db == NULL)
             global.db = g_strdup(DEFAULT_DB);
@@ -495,7 +506,7 @@ int main(int argc, char **argv)
             if (strcmp(argv[1], commands[i].name) == 0)
                 cmd = &commands[i];
         if (cmd == NULL) {
-            rc = usage_error(NULL, "unknown command '%s' (see consentctl --help)", argv[1]);
+            rc = ctl_usage_error(NULL, "unknown command '%s' (see consentctl --help)", argv[1]);
         } else {
             /* The command sees itself as argv[0], as g_option_context_parse expects. */
             command_name = cmd->name;

@@ -82,11 +82,14 @@ static const char *field(const import_ctx *ic, const char *const *fields, enum c
     return ic->position[c] < 0 ? "" : fields[ic->position[c]];
 }
 
+/* "list.csv:7: field 'at': bad timestamp '2024-13-01' (use ISO 8601 ...)";
+ * value and hint may be NULL. */
 static int row_error(const import_ctx *ic, long line, enum column c, char err[STORE_ERR_MAX],
-                     const char *what, const char *value)
+                     const char *what, const char *value, const char *hint)
 {
-    store_errf(err, "%s:%ld: field '%s': %s%s%.60s%s", ic->name, line,
-             column_names[c], what, value ? " '" : "", value ? value : "", value ? "'" : "");
+    store_errf(err, "%s:%ld: field '%s': %s%s%.60s%s%s%s", ic->name, line, column_names[c], what,
+               value ? " '" : "", value ? value : "", value ? "'" : "", hint ? " " : "",
+               hint ? hint : "");
     return -1;
 }
 
@@ -98,27 +101,29 @@ static int import_row(store *s, const import_ctx *ic, const char *const *fields,
     for (int c = 0; c < COL_COUNT; c++) {
         const char *v = field(ic, fields, c);
         if (!g_utf8_validate(v, -1, NULL))
-            return row_error(ic, line, c, err, "not valid UTF-8", NULL);
+            return row_error(ic, line, c, err, "not valid UTF-8", NULL, NULL);
     }
     char stored[STORE_ADDRESS_MAX + 1], key[STORE_ADDRESS_MAX + 1], why[STORE_ERR_MAX];
     const char *address = field(ic, fields, COL_ADDRESS);
     if (store_address_normalise(address, stored, key, why) < 0)
-        return row_error(ic, line, COL_ADDRESS, err, why, NULL);
+        return row_error(ic, line, COL_ADDRESS, err, why, NULL, NULL);
 
     store_event ev = {.address = stored, .action = STORE_GRANT};
     const char *action = field(ic, fields, COL_ACTION);
     if (action[0] != '\0' && store_action_parse(action, &ev.action) < 0)
-        return row_error(ic, line, COL_ACTION, err,
-                         "unknown action (use grant, withdraw or object)", action);
+        return row_error(ic, line, COL_ACTION, err, "unknown action", action,
+                         ic->restore ? "(use grant, withdraw, object or unobject)"
+                                     : "(use grant, withdraw or object)");
     if (ev.action == STORE_UNOBJECT && !ic->restore)
         return row_error(ic, line, COL_ACTION, err,
-                         "an import cannot lift an objection (use consentctl unobject)", NULL);
+                         "an import cannot lift an objection", NULL,
+                         "(use consentctl unobject, or import --restore for a whole export)");
 
     ev.purpose = field(ic, fields, COL_PURPOSE);
     const char *at = field(ic, fields, COL_AT);
     if (at[0] != '\0' && (store_time_parse(at, &ev.at) < 0 || ev.at == 0))
-        return row_error(ic, line, COL_AT, err,
-                         "bad timestamp (use ISO 8601, e.g. 2024-05-01T10:00:00Z)", at);
+        return row_error(ic, line, COL_AT, err, "bad timestamp", at,
+                         "(use ISO 8601, e.g. 2024-05-01T10:00:00Z)");
     ev.source = field(ic, fields, COL_SOURCE);
     ev.evidence = field(ic, fields, COL_EVIDENCE);
     ev.recorded_by = field(ic, fields, COL_RECORDED_BY);
@@ -127,7 +132,8 @@ static int import_row(store *s, const import_ctx *ic, const char *const *fields,
     ev.recorded_at = now;
     const char *rat = field(ic, fields, COL_RECORDED_AT);
     if (rat[0] != '\0' && store_time_parse(rat, &ev.recorded_at) < 0)
-        return row_error(ic, line, COL_RECORDED_AT, err, "bad timestamp", rat);
+        return row_error(ic, line, COL_RECORDED_AT, err, "bad timestamp", rat,
+                         "(use ISO 8601, e.g. 2024-05-01T10:00:00Z)");
 
     const char *bad_field;
     if (store_event_validate(&ev, now, &bad_field, why) < 0) {

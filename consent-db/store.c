@@ -132,6 +132,43 @@ static int prepare(store *s, char err[STORE_ERR_MAX])
     return 0;
 }
 
+/* Did the last call fail because a read-only connection could not create
+ * the WAL index beside a WAL-mode database? */
+static bool cannot_create_wal_files(const store *s)
+{
+    int code = sqlite3_errcode(s->db);
+    return code == SQLITE_READONLY || code == SQLITE_CANTOPEN;
+}
+
+/* Reopens the file as immutable: for one-shot reads of a store in a place
+ * this user cannot write, where no -wal file can hold anything newer. */
+static int reopen_immutable(store *s, char err[STORE_ERR_MAX])
+{
+    char wal[sizeof s->path + 8];
+    snprintf(wal, sizeof wal, "%s-wal", s->path);
+    struct stat st;
+    if (stat(wal, &st) == 0 && st.st_size > 0)
+        return -1; /* committed changes may sit in the WAL: reading around it would lie */
+    GString *uri = g_string_new("file:");
+    for (const char *p = s->path; *p; p++) {
+        if (g_ascii_isalnum(*p) || strchr("/._-", *p))
+            g_string_append_c(uri, *p);
+        else
+            g_string_append_printf(uri, "%%%02X", (unsigned char)*p);
+    }
+    g_string_append(uri, "?immutable=1");
+    sqlite3_close(s->db);
+    s->db = NULL;
+    int rc = sqlite3_open_v2(uri->str, &s->db,
+                             SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+    g_string_free(uri, TRUE);
+    if (rc != SQLITE_OK) {
+        store_sql_error(s, "cannot open it", err);
+        return -1;
+    }
+    return 0;
+}
+
 store *store_open(const char *path, int flags, char err[STORE_ERR_MAX])
 {
     return store_open_wait(path, flags, DEFAULT_BUSY_MS, err);
@@ -174,9 +211,30 @@ store *store_open_wait(const char *path, int flags, int busy_ms, char err[STORE_
     }
     sqlite3_extended_result_codes(s->db, 0);
     sqlite3_busy_timeout(s->db, busy_ms < 0 ? 0 : busy_ms);
+    if (!readonly) {
+        /* Keep the -wal and -shm files when the last writer closes: a
+         * read-only reader (the milter, under its own user) cannot create
+         * them, and without them it cannot read a WAL database at all. */
+        int persist = 1;
+        sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+        /* ...but empty: journal_size_limit=0 (set below) truncates the WAL
+         * once its content is checkpointed into the main file. */
+    }
 
     int version = 0;
     int kind = identify(s, &version, err);
+    if (kind < 0 && readonly && cannot_create_wal_files(s)) {
+        if ((flags & STORE_SNAPSHOT) && reopen_immutable(s, err) == 0) {
+            err[0] = '\0';
+            kind = identify(s, &version, err);
+        } else if (!(flags & STORE_SNAPSHOT)) {
+            store_errf(err,
+                       "consent store %s: cannot read it: its -wal and -shm files are missing "
+                       "and this user cannot create them (run consentctl -d %s init as the "
+                       "store's owner, which creates them, or allow writing to the directory)",
+                       path, path);
+        }
+    }
     if (kind < 0)
         goto fail;
     if (kind == 1 && !create) {
@@ -199,7 +257,8 @@ store *store_open_wait(const char *path, int flags, int busy_ms, char err[STORE_
             goto fail;
     }
     if (!readonly &&
-        sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL", NULL, NULL,
+        sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                            " PRAGMA journal_size_limit=0", NULL, NULL,
                      NULL) != SQLITE_OK) {
         store_sql_error(s, "cannot set WAL mode", err);
         goto fail;
@@ -210,6 +269,27 @@ store *store_open_wait(const char *path, int flags, int busy_ms, char err[STORE_
 fail:
     store_close(s);
     return NULL;
+}
+
+int store_check_integrity(store *s, char err[STORE_ERR_MAX])
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db, "PRAGMA quick_check", -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        store_sql_error(s, "cannot check it", err);
+        sqlite3_finalize(st);
+        return -1;
+    }
+    const char *result = (const char *)sqlite3_column_text(st, 0);
+    int ok = result != NULL && strcmp(result, "ok") == 0;
+    if (!ok)
+        store_errf(err,
+                   "consent store %s is damaged (%.80s): restore it from a backup or an export",
+                   s->path, result ? result : "no result");
+    sqlite3_finalize(st);
+    return ok ? 0 : -1;
 }
 
 int store_schema_version(store *s)

@@ -78,6 +78,11 @@ typedef struct store_event {
 enum store_open_flags {
     STORE_READONLY = 1 << 0, /* the milter: never writes, never migrates */
     STORE_CREATE = 1 << 1,   /* consentctl init: create or upgrade the file */
+    /* With STORE_READONLY, for one-shot reads: where this user cannot create
+     * the -wal/-shm files beside the store and no -wal file exists, read the
+     * file as it stands rather than fail. Never for the milter, which must
+     * see later changes. */
+    STORE_SNAPSHOT = 1 << 2,
 };
 
 /* Formats an error sentence into err, truncated to fit (names.c). */
@@ -147,6 +152,9 @@ void store_close(store *s);
 void store_set_busy_timeout(store *s, int ms);
 
 int store_schema_version(store *s);
+
+/* Reads the whole file to check its structure (PRAGMA quick_check). */
+int store_check_integrity(store *s, char err[STORE_ERR_MAX]);
 
 /* Appends one event. The address is normalised here; purpose defaults to
  * "marketing" for grant/withdraw and is "*" for object/unobject; `at` 0

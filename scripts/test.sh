@@ -1,8 +1,9 @@
 #!/bin/sh
 # test.sh — the full test suite, as CI runs it: install what the tests need,
-# build twice (with AddressSanitizer + UndefinedBehaviorSanitizer, and
-# plain with valgrind checks), and run every suite under ctest. The output
-# ends with ctest's summary of the plain build.
+# build three times (with AddressSanitizer + UndefinedBehaviorSanitizer; with
+# clang's libFuzzer for a bounded fuzz run; plain, with valgrind checks), and
+# run every suite under ctest. The output ends with ctest's summary of the
+# plain build.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -14,6 +15,10 @@ echo "== tests under AddressSanitizer and UndefinedBehaviorSanitizer"
 (cd build-sanitize && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --output-on-failure -j "$(nproc)" -LE valgrind)
+
+echo "== build (libFuzzer, clang) and a bounded fuzz run of the classifier"
+./scripts/build.sh "$top/build-fuzz" -DFUZZ=ON -DCMAKE_C_COMPILER=clang -DFUZZ_SECONDS=90
+(cd build-fuzz && ctest --output-on-failure)
 
 echo "== build (plain)"
 ./scripts/build.sh "$top/build"

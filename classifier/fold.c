@@ -1,0 +1,131 @@
+/*
+ * fold — the classifier's text normalisation (see fold.h).
+ */
+#include "fold.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+/* Windows-1252's 0x80-0x9F block as code points (0 = undefined). */
+static const gunichar cp1252_high[32] = {
+    0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0, 0x017D, 0, 0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013,
+    0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
+};
+
+/* Latin-1 supplement letters, lower-cased and spelt in ASCII. */
+static const char *latin1_fold(gunichar c)
+{
+    switch (c) {
+    case 0xC4: case 0xE4: return "ae";
+    case 0xD6: case 0xF6: return "oe";
+    case 0xDC: case 0xFC: return "ue";
+    case 0xDF: return "ss";
+    case 0xC6: case 0xE6: return "ae";
+    case 0xD8: case 0xF8: return "o";
+    case 0xC5: case 0xE5: return "a";
+    case 0xC0: case 0xC1: case 0xC2: case 0xC3: case 0xE0: case 0xE1: case 0xE2: case 0xE3:
+        return "a";
+    case 0xC7: case 0xE7: return "c";
+    case 0xC8: case 0xC9: case 0xCA: case 0xCB: case 0xE8: case 0xE9: case 0xEA: case 0xEB:
+        return "e";
+    case 0xCC: case 0xCD: case 0xCE: case 0xCF: case 0xEC: case 0xED: case 0xEE: case 0xEF:
+        return "i";
+    case 0xD1: case 0xF1: return "n";
+    case 0xD2: case 0xD3: case 0xD4: case 0xD5: case 0xF2: case 0xF3: case 0xF4: case 0xF5:
+        return "o";
+    case 0xD9: case 0xDA: case 0xDB: case 0xF9: case 0xFA: case 0xFB: return "u";
+    case 0xDD: case 0xFD: case 0xFF: return "y";
+    case 0x0152: case 0x0153: return "oe";
+    case 0x0160: case 0x0161: return "s";
+    case 0x017D: case 0x017E: return "z";
+    case 0x0178: return "y";
+    case 0x20AC: return "eur"; /* the euro sign reads as a word: "10 eur" */
+    default: return NULL;
+    }
+}
+
+/* Decodes one character at p (len > 0 bytes left): valid UTF-8, or one byte
+ * read as Windows-1252. */
+static gunichar next_char(const unsigned char *p, size_t len, size_t *used)
+{
+    if (p[0] < 0x80) {
+        *used = 1;
+        return p[0];
+    }
+    gunichar c = g_utf8_get_char_validated((const char *)p, (gssize)(len > 6 ? 6 : len));
+    if (c != (gunichar)-1 && c != (gunichar)-2) {
+        *used = (size_t)(g_utf8_next_char(p) - (const char *)p);
+        return c;
+    }
+    *used = 1;
+    if (p[0] < 0xA0)
+        return cp1252_high[p[0] - 0x80];
+    return p[0];
+}
+
+void fold_append(GString *out, const char *text, size_t len, size_t max)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    if (out->len > 0 && out->str[out->len - 1] != ' ' && out->len < max)
+        g_string_append_c(out, ' '); /* never join the last word to the next */
+    bool space = true;
+    size_t i = 0;
+    while (i < len && out->len < max) {
+        unsigned char b = p[i];
+        if (b < 0x80) { /* the common case, kept tight */
+            i++;
+            if ((b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || b == '%') {
+                g_string_append_c(out, (char)b);
+                space = false;
+            } else if (b >= 'A' && b <= 'Z') {
+                g_string_append_c(out, (char)(b + 32));
+                space = false;
+            } else if (!space) {
+                g_string_append_c(out, ' ');
+                space = true;
+            }
+            continue;
+        }
+        size_t used;
+        gunichar c = next_char(p + i, len - i, &used);
+        i += used;
+        const char *spelt = latin1_fold(c);
+        if (spelt == NULL && g_unichar_isalpha(c)) {
+            gunichar low = g_unichar_tolower(c);
+            spelt = latin1_fold(low);
+            if (spelt == NULL) { /* another script: keep it as it is, lower-cased */
+                char buf[6];
+                g_string_append_len(out, buf, g_unichar_to_utf8(low, buf));
+                space = false;
+                continue;
+            }
+        }
+        if (spelt != NULL) {
+            if (c == 0x20AC && !space)
+                g_string_append_c(out, ' ');
+            g_string_append(out, spelt);
+            space = false;
+            if (c == 0x20AC) {
+                g_string_append_c(out, ' ');
+                space = true;
+            }
+        } else if (!space) {
+            g_string_append_c(out, ' ');
+            space = true;
+        }
+    }
+}
+
+char *fold_keyword(const char *text)
+{
+    GString *s = g_string_new(NULL);
+    fold_append(s, text, strlen(text), G_MAXSIZE);
+    while (s->len > 0 && s->str[s->len - 1] == ' ')
+        g_string_truncate(s, s->len - 1);
+    size_t lead = 0;
+    while (lead < s->len && s->str[lead] == ' ')
+        lead++;
+    g_string_erase(s, 0, (gssize)lead);
+    return g_string_free(s, FALSE);
+}

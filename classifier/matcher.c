@@ -1,0 +1,160 @@
+/*
+ * matcher — Aho-Corasick over the folded alphabet, compiled to a dense
+ * transition table so a scan costs one table read per byte.
+ */
+#include "matcher.h"
+
+#include <glib.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Folded text holds a-z, 0-9, '%', ' ' and bytes of other scripts. */
+enum { SYM_SPACE = 37, SYM_OTHER = 38, ALPHA = 39 };
+
+static inline int symbol(unsigned char c)
+{
+    if (c >= 'a' && c <= 'z')
+        return c - 'a';
+    if (c >= '0' && c <= '9')
+        return 26 + (c - '0');
+    if (c == '%')
+        return 36;
+    if (c == ' ')
+        return SYM_SPACE;
+    return SYM_OTHER;
+}
+
+typedef struct pattern {
+    int id;
+    size_t len;
+    bool word_start, word_end;
+    int32_t next_here; /* next pattern ending in the same state, -1 none */
+} pattern;
+
+struct matcher {
+    int32_t *next;   /* [state * ALPHA + symbol]; -1 before compile */
+    int32_t *fail;   /* per state */
+    int32_t *out;    /* per state: first pattern ending here, -1 none */
+    int32_t *dict;   /* per state: nearest state down the fail chain with output */
+    size_t states, capacity;
+    GArray *patterns;
+    bool compiled;
+};
+
+static int32_t new_state(matcher *m)
+{
+    if (m->states == m->capacity) {
+        m->capacity = m->capacity ? m->capacity * 2 : 256;
+        m->next = g_renew(int32_t, m->next, m->capacity * ALPHA);
+        m->fail = g_renew(int32_t, m->fail, m->capacity);
+        m->out = g_renew(int32_t, m->out, m->capacity);
+        m->dict = g_renew(int32_t, m->dict, m->capacity);
+    }
+    int32_t s = (int32_t)m->states++;
+    for (int a = 0; a < ALPHA; a++)
+        m->next[(size_t)s * ALPHA + a] = -1;
+    m->fail[s] = 0;
+    m->out[s] = -1;
+    m->dict[s] = -1;
+    return s;
+}
+
+matcher *matcher_new(void)
+{
+    matcher *m = g_new0(matcher, 1);
+    m->patterns = g_array_new(FALSE, FALSE, sizeof(pattern));
+    new_state(m); /* the root */
+    return m;
+}
+
+void matcher_free(matcher *m)
+{
+    if (m == NULL)
+        return;
+    g_free(m->next);
+    g_free(m->fail);
+    g_free(m->out);
+    g_free(m->dict);
+    g_array_free(m->patterns, TRUE);
+    g_free(m);
+}
+
+void matcher_add(matcher *m, const char *text, int id, bool word_start, bool word_end)
+{
+    g_return_if_fail(!m->compiled && text[0] != '\0');
+    int32_t s = 0;
+    size_t len = strlen(text);
+    for (size_t i = 0; i < len; i++) {
+        int a = symbol((unsigned char)text[i]);
+        if (m->next[(size_t)s * ALPHA + a] < 0) {
+            int32_t t = new_state(m); /* may move m->next */
+            m->next[(size_t)s * ALPHA + a] = t;
+        }
+        s = m->next[(size_t)s * ALPHA + a];
+    }
+    pattern p = {id, len, word_start, word_end, m->out[s]};
+    g_array_append_val(m->patterns, p);
+    m->out[s] = (int32_t)m->patterns->len - 1;
+}
+
+void matcher_compile(matcher *m)
+{
+    /* Breadth first: a state's fail link points to a shallower state, whose
+     * transitions are already complete when we reach it. */
+    int32_t *queue = g_new(int32_t, m->states);
+    size_t head = 0, tail = 0;
+    for (int a = 0; a < ALPHA; a++) {
+        int32_t t = m->next[a];
+        if (t < 0) {
+            m->next[a] = 0;
+        } else {
+            m->fail[t] = 0;
+            queue[tail++] = t;
+        }
+    }
+    while (head < tail) {
+        int32_t s = queue[head++];
+        int32_t f = m->fail[s];
+        m->dict[s] = m->out[f] >= 0 ? f : m->dict[f];
+        for (int a = 0; a < ALPHA; a++) {
+            int32_t t = m->next[(size_t)s * ALPHA + a];
+            int32_t via_fail = m->next[(size_t)f * ALPHA + a];
+            if (t < 0) {
+                m->next[(size_t)s * ALPHA + a] = via_fail;
+            } else {
+                m->fail[t] = via_fail;
+                queue[tail++] = t;
+            }
+        }
+    }
+    g_free(queue);
+    m->compiled = true;
+}
+
+static void report(const matcher *m, int32_t state, const char *text, size_t len, size_t end,
+                   matcher_hit_fn hit, void *ctx)
+{
+    for (int32_t s = state; s > 0; s = m->dict[s]) {
+        for (int32_t pi = m->out[s]; pi >= 0;) {
+            const pattern *p = &g_array_index(m->patterns, pattern, pi);
+            size_t start = end - p->len;
+            if ((!p->word_start || start == 0 || text[start - 1] == ' ') &&
+                (!p->word_end || end == len || text[end] == ' '))
+                hit(p->id, end, ctx);
+            pi = p->next_here;
+        }
+        if (m->dict[s] < 0)
+            break;
+    }
+}
+
+void matcher_scan(const matcher *m, const char *text, size_t len, matcher_hit_fn hit, void *ctx)
+{
+    int32_t s = 0;
+    const int32_t *next = m->next;
+    for (size_t i = 0; i < len; i++) {
+        s = next[(size_t)s * ALPHA + symbol((unsigned char)text[i])];
+        if (m->out[s] >= 0 || m->dict[s] >= 0)
+            report(m, s, text, len, i + 1, hit, ctx);
+    }
+}

@@ -1,0 +1,262 @@
+/*
+ * signals — parsing the signals file (syntax documented in signals.conf).
+ */
+#include "signals.h"
+
+#include <glib.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fold.h"
+
+static const char *const detector_names[DETECTOR_COUNT] = {
+    [DETECTOR_VOUCHER_CODE] = "voucher-code",
+    [DETECTOR_UTM_CAMPAIGN] = "utm-campaign",
+    [DETECTOR_PRICE_LIST] = "price-list",
+    [DETECTOR_MANY_LINKS] = "many-links",
+};
+
+typedef struct parse_ctx {
+    signals *s;
+    GArray *list; /* of signal_rule */
+    const char *name;
+    int line;
+    char *err;
+    size_t errsz;
+} parse_ctx;
+
+static int fail(parse_ctx *pc, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static int fail(parse_ctx *pc, const char *fmt, ...)
+{
+    char msg[192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    snprintf(pc->err, pc->errsz, "%s:%d: %s", pc->name, pc->line, msg);
+    return -1;
+}
+
+/* CATEGORY WEIGHT: the two fields every signal line starts with. */
+static int parse_head(parse_ctx *pc, char **argv, signal_rule *sig)
+{
+    if (strcmp(argv[0], "transactional") == 0)
+        sig->category = CATEGORY_TRANSACTIONAL;
+    else if (strcmp(argv[0], "after-sales") == 0)
+        sig->category = CATEGORY_AFTER_SALES;
+    else if (strcmp(argv[0], "promotional") == 0)
+        sig->category = CATEGORY_PROMOTIONAL;
+    else if (strcmp(argv[0], "bulk") == 0)
+        sig->category = SIGNAL_BULK;
+    else
+        return fail(pc, "unknown category '%s' (transactional, after-sales, promotional, bulk)",
+                    argv[0]);
+    char *end;
+    long w = strtol(argv[1], &end, 10);
+    if (*end != '\0' || w < 1 || w > 1000)
+        return fail(pc, "weight '%s' is not a number from 1 to 1000", argv[1]);
+    sig->weight = (int)w;
+    return 0;
+}
+
+static int parse_word(parse_ctx *pc, int argc, char **argv)
+{
+    if (argc < 5)
+        return fail(pc, "%s needs: word CATEGORY WEIGHT subject|body|any PATTERN...", "word");
+    signal_rule proto = {.kind = SIGNAL_WORD};
+    if (parse_head(pc, argv + 1, &proto) < 0)
+        return -1;
+    if (strcmp(argv[3], "subject") == 0)
+        proto.where = WHERE_SUBJECT;
+    else if (strcmp(argv[3], "body") == 0)
+        proto.where = WHERE_BODY;
+    else if (strcmp(argv[3], "any") == 0)
+        proto.where = WHERE_ANY;
+    else
+        return fail(pc, "where '%s' is not subject, body or any", argv[3]);
+    for (int i = 4; i < argc; i++) {
+        const char *p = argv[i];
+        size_t len = strlen(p);
+        bool open_start = len > 0 && p[0] == '*', open_end = len > 1 && p[len - 1] == '*';
+        char *bare = g_strndup(p + open_start, len - open_start - open_end);
+        char *folded = fold_keyword(bare);
+        if (folded[0] == '\0') {
+            g_free(bare);
+            g_free(folded);
+            return fail(pc, "pattern '%s' has no letters or digits", p);
+        }
+        signal_rule sig = proto;
+        sig.label = bare;
+        g_array_append_val(pc->list, sig);
+        matcher_add(pc->s->words, folded, (int)pc->list->len - 1, !open_start, !open_end);
+        g_free(folded);
+    }
+    return 0;
+}
+
+static int parse_header(parse_ctx *pc, int argc, char **argv)
+{
+    if (argc < 4)
+        return fail(pc, "%s needs: header CATEGORY WEIGHT NAME [VALUE...]", "header");
+    signal_rule sig = {.kind = SIGNAL_HEADER};
+    if (parse_head(pc, argv + 1, &sig) < 0)
+        return -1;
+    for (const char *c = argv[3]; *c; c++)
+        if (*c <= ' ' || *c == ':' || *c > '~')
+            return fail(pc, "'%s' is not a header name", argv[3]);
+    sig.label = g_strdup(argv[3]);
+    if (argc > 4) {
+        sig.values = g_new0(char *, (size_t)(argc - 4 + 1));
+        for (int i = 4; i < argc; i++)
+            sig.values[i - 4] = g_ascii_strdown(argv[i], -1);
+    }
+    g_array_append_val(pc->list, sig);
+    return 0;
+}
+
+static int parse_detector(parse_ctx *pc, int argc, char **argv)
+{
+    if (argc < 4 || argc > 5)
+        return fail(pc, "%s needs: detector CATEGORY WEIGHT NAME [NUMBER]", "detector");
+    signal_rule sig = {.kind = SIGNAL_DETECTOR};
+    if (parse_head(pc, argv + 1, &sig) < 0)
+        return -1;
+    int d = -1;
+    for (int i = 0; i < DETECTOR_COUNT; i++)
+        if (strcmp(argv[3], detector_names[i]) == 0)
+            d = i;
+    if (d < 0)
+        return fail(pc, "unknown detector '%s' (voucher-code, utm-campaign, price-list, "
+                        "many-links)",
+                    argv[3]);
+    if (pc->s->detector_signal[d] >= 0)
+        return fail(pc, "detector '%s' is configured twice", argv[3]);
+    sig.detector = (detector_kind)d;
+    sig.param = 1;
+    if (argc == 5) {
+        char *end;
+        long n = strtol(argv[4], &end, 10);
+        if (*end != '\0' || n < 1 || n > 100000)
+            return fail(pc, "'%s' is not a count from 1 to 100000", argv[4]);
+        sig.param = (int)n;
+    }
+    sig.label = g_strdup(argv[3]);
+    g_array_append_val(pc->list, sig);
+    pc->s->detector_signal[d] = (int)pc->list->len - 1;
+    return 0;
+}
+
+static int parse_prefixes(parse_ctx *pc, int argc, char **argv)
+{
+    if (argc < 2)
+        return fail(pc, "%s needs at least one phrase", "voucher-prefix");
+    for (int i = 1; i < argc; i++) {
+        char *folded = fold_keyword(argv[i]);
+        if (folded[0] == '\0') {
+            g_free(folded);
+            return fail(pc, "prefix '%s' has no letters or digits", argv[i]);
+        }
+        matcher_add(pc->s->voucher_prefixes, folded, i, true, true);
+        g_free(folded);
+    }
+    return 0;
+}
+
+static int parse_threshold(parse_ctx *pc, int argc, char **argv)
+{
+    if (argc != 3)
+        return fail(pc, "%s needs: threshold promotional|allowed NUMBER", "threshold");
+    char *end;
+    long n = strtol(argv[2], &end, 10);
+    if (*end != '\0' || n < 1 || n > 100000)
+        return fail(pc, "'%s' is not a number from 1 to 100000", argv[2]);
+    if (strcmp(argv[1], "promotional") == 0)
+        pc->s->promotional_threshold = (int)n;
+    else if (strcmp(argv[1], "allowed") == 0)
+        pc->s->allowed_threshold = (int)n;
+    else
+        return fail(pc, "unknown threshold '%s' (promotional, allowed)", argv[1]);
+    return 0;
+}
+
+static int parse_line(parse_ctx *pc, const char *line)
+{
+    const char *p = line;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (*p == '\0' || *p == '#')
+        return 0;
+    if (!g_utf8_validate(line, -1, NULL))
+        return fail(pc, "%s", "not valid UTF-8");
+    int argc;
+    char **argv;
+    GError *error = NULL;
+    if (!g_shell_parse_argv(p, &argc, &argv, &error)) {
+        int rc = fail(pc, "cannot split the line: %s", error->message);
+        g_error_free(error);
+        return rc;
+    }
+    int rc;
+    if (strcmp(argv[0], "word") == 0)
+        rc = parse_word(pc, argc, argv);
+    else if (strcmp(argv[0], "header") == 0)
+        rc = parse_header(pc, argc, argv);
+    else if (strcmp(argv[0], "detector") == 0)
+        rc = parse_detector(pc, argc, argv);
+    else if (strcmp(argv[0], "voucher-prefix") == 0)
+        rc = parse_prefixes(pc, argc, argv);
+    else if (strcmp(argv[0], "threshold") == 0)
+        rc = parse_threshold(pc, argc, argv);
+    else
+        rc = fail(pc, "unknown line kind '%s' (word, header, detector, voucher-prefix, threshold)",
+                  argv[0]);
+    g_strfreev(argv);
+    return rc;
+}
+
+signals *signals_parse(const char *text, const char *name, char *err, size_t errsz)
+{
+    signals *s = g_new0(signals, 1);
+    s->words = matcher_new();
+    s->voucher_prefixes = matcher_new();
+    for (int i = 0; i < DETECTOR_COUNT; i++)
+        s->detector_signal[i] = -1;
+    parse_ctx pc = {s, g_array_new(FALSE, TRUE, sizeof(signal_rule)), name, 0, err, errsz};
+    char **lines = g_strsplit(text, "\n", -1);
+    int rc = 0;
+    for (int i = 0; lines[i] != NULL && rc == 0; i++) {
+        pc.line = i + 1;
+        rc = parse_line(&pc, lines[i]);
+    }
+    g_strfreev(lines);
+    s->count = (int)pc.list->len;
+    s->list = (signal_rule *)(void *)g_array_free(pc.list, FALSE);
+    if (rc == 0 && (s->promotional_threshold == 0 || s->allowed_threshold == 0)) {
+        snprintf(err, errsz, "%s: both 'threshold promotional' and 'threshold allowed' are needed",
+                 name);
+        rc = -1;
+    }
+    if (rc < 0) {
+        signals_free(s);
+        return NULL;
+    }
+    matcher_compile(s->words);
+    matcher_compile(s->voucher_prefixes);
+    return s;
+}
+
+void signals_free(signals *s)
+{
+    if (s == NULL)
+        return;
+    for (int i = 0; i < s->count; i++) {
+        g_free(s->list[i].label);
+        g_strfreev(s->list[i].values);
+    }
+    g_free(s->list);
+    matcher_free(s->words);
+    matcher_free(s->voucher_prefixes);
+    g_free(s);
+}

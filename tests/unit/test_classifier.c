@@ -1,0 +1,397 @@
+/*
+ * test_classifier — the classifier's parts (folding, matching, HTML, signals
+ * file) and its behaviour on labelled, unlabelled and hostile messages.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_main.h"
+#include "classifier.h"
+#include "fold.h"
+#include "matcher.h"
+#include "signals.h"
+#include "textscan.h"
+
+static classifier *cls;
+
+static void setup(void)
+{
+    char err[CLASSIFIER_ERR_MAX] = "";
+    cls = classifier_new(NULL, err);
+    ck_assert_msg(cls != NULL, "%s", err);
+}
+
+static void teardown(void)
+{
+    classifier_free(cls);
+}
+
+static classifier_verdict classify(const char *msg, bool trusted)
+{
+    classifier_options o = {.trust_header = trusted};
+    classifier_verdict v;
+    classifier_classify(cls, msg, strlen(msg), &o, &v);
+    return v;
+}
+
+static bool has_evidence(const classifier_verdict *v, const char *text)
+{
+    for (size_t i = 0; i < v->n_evidence; i++)
+        if (strstr(v->evidence[i], text) != NULL)
+            return true;
+    return false;
+}
+
+static char *folded(const char *text)
+{
+    GString *s = g_string_new(NULL);
+    fold_append(s, text, strlen(text), 1 << 20);
+    return g_string_free(s, FALSE);
+}
+
+START_TEST(test_fold)
+{
+    char *f = folded("Rückruf: SICHERHEITSHINWEIS für Ihr Gerät!  Straße");
+    ck_assert_str_eq(f, "rueckruf sicherheitshinweis fuer ihr geraet strasse");
+    g_free(f);
+    f = folded("20% Rabatt – nur heute… Café");
+    ck_assert_str_eq(f, "20% rabatt nur heute cafe");
+    g_free(f);
+    f = folded("Preis: 9,99 €");
+    ck_assert_str_eq(f, "preis 9 99 eur ");
+    g_free(f);
+    /* invalid UTF-8 read as Windows-1252: "R\xfc" is "Rü" */
+    f = folded("R\xfc" "ckruf \x80 5");
+    ck_assert_str_eq(f, "rueckruf eur 5");
+    g_free(f);
+    /* a NUL byte is a separator, not the end */
+    GString *s = g_string_new(NULL);
+    fold_append(s, "abc\0def", 7, 100);
+    ck_assert_str_eq(s->str, "abc def");
+    /* two appends never join words */
+    fold_append(s, "ghi", 3, 100);
+    ck_assert_str_eq(s->str, "abc def ghi");
+    /* the bound holds */
+    fold_append(s, "jjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjj", 37, 20);
+    ck_assert_uint_le(s->len, 20);
+    g_string_free(s, TRUE);
+    char *k = fold_keyword("  Das könnte Ihnen auch gefallen! ");
+    ck_assert_str_eq(k, "das koennte ihnen auch gefallen");
+    g_free(k);
+}
+END_TEST
+
+typedef struct hits {
+    int ids[16];
+    size_t ends[16];
+    int n;
+} hits;
+
+static void on_hit(int id, size_t end, void *ctx)
+{
+    hits *h = ctx;
+    if (h->n < 16) {
+        h->ids[h->n] = id;
+        h->ends[h->n++] = end;
+    }
+}
+
+START_TEST(test_matcher)
+{
+    matcher *m = matcher_new();
+    matcher_add(m, "rabatt", 1, true, true);
+    matcher_add(m, "rabatt", 2, false, true); /* "*rabatt" */
+    matcher_add(m, "gutschein", 3, true, false); /* "gutschein*" */
+    matcher_add(m, "you may also like", 4, true, true);
+    matcher_add(m, "also", 5, true, true);
+    matcher_compile(m);
+    const char *text = "sommerrabatt und rabatt gutscheine you may also like";
+    hits h = {0};
+    matcher_scan(m, text, strlen(text), on_hit, &h);
+    ck_assert_int_eq(h.n, 6);
+    ck_assert_int_eq(h.ids[0], 2); /* sommerrabatt: only the open-start pattern */
+    ck_assert_int_eq(h.ends[0], 12);
+    ck_assert(h.ids[1] + h.ids[2] == 3); /* rabatt: both */
+    ck_assert_int_eq(h.ids[3], 3);
+    ck_assert_int_eq(h.ids[4], 5);
+    ck_assert_int_eq(h.ids[5], 4);
+    h.n = 0;
+    matcher_scan(m, "rabatte", 7, on_hit, &h); /* closed end: no match */
+    ck_assert_int_eq(h.n, 0);
+    matcher_free(m);
+}
+END_TEST
+
+START_TEST(test_html_to_text)
+{
+    const char *html = "<html><head><style>p{color:red}</style><script>var x='<p>';</script>"
+                       "</head><body><!-- hidden <b> comment -->"
+                       "<p>Gr&uuml;&szlig;e &amp; Dank&#33;&#x20AC;</p>"
+                       "<a href=\"https://shop.example.com/?utm_campaign=summer-sale&x=1\">Shop</a>"
+                       "<a href='http://example.com/2'>Zwei</a>&bogus; &#99999999; <unclosed";
+    GString *out = g_string_new(NULL);
+    text_stats st = {0};
+    html_to_text(html, strlen(html), out, 1 << 20, &st);
+    ck_assert_ptr_nonnull(strstr(out->str, "Grüße & Dank!€"));
+    ck_assert_ptr_null(strstr(out->str, "color"));
+    ck_assert_ptr_null(strstr(out->str, "var x"));
+    ck_assert_ptr_null(strstr(out->str, "comment"));
+    ck_assert_ptr_nonnull(strstr(out->str, "Shop"));
+    ck_assert_ptr_nonnull(strstr(out->str, "&bogus;"));
+    ck_assert_int_eq(st.links, 2);
+    ck_assert(st.utm_campaign);
+    ck_assert_str_eq(st.utm_value, "summer-sale");
+    g_string_free(out, TRUE);
+
+    text_stats p = {0};
+    const char *prices = "Je 19,99 € statt EUR 29,99 oder $5 oder 3 CHF, nicht: EURO, € allein";
+    scan_prices(prices, strlen(prices), &p);
+    ck_assert_int_eq(p.prices, 4);
+}
+END_TEST
+
+START_TEST(test_signals_file_errors)
+{
+    static const struct bad {
+        const char *text, *what;
+    } bad[] = {
+        {"threshold promotional 50\nthreshold allowed 30\nword promotional 60 any\n", "x:3:"},
+        {"threshold promotional 50\nthreshold allowed 30\nword promo 60 any x\n", "unknown category"},
+        {"threshold promotional 50\nthreshold allowed 30\nword promotional 0 any x\n", "weight"},
+        {"threshold promotional 50\nthreshold allowed 30\nword promotional 10 head x\n", "where"},
+        {"threshold promotional 50\nthreshold allowed 30\nword promotional 10 any \"!!\"\n", "no letters"},
+        {"threshold promotional 50\nthreshold allowed 30\nheader promotional 10 \"Bad:Name\"\n", "header name"},
+        {"threshold promotional 50\nthreshold allowed 30\ndetector promotional 10 magic\n", "unknown detector"},
+        {"threshold promotional 50\nthreshold allowed 30\ndetector promotional 10 price-list x\n", "count"},
+        {"threshold promotional 50\nthreshold allowed 30\nsomething else\n", "unknown line kind"},
+        {"threshold promotional 50\nthreshold allowed 30\nword promotional 10 any \"open\n", "split"},
+        {"threshold promotional 50\n", "threshold allowed"},
+        {"threshold promotional 50\nthreshold allowed 30\nword promotional 10 any caf\xe9\n", "UTF-8"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char err[256] = "";
+        signals *s = signals_parse(bad[i].text, "x", err, sizeof err);
+        ck_assert_msg(s == NULL, "accepted bad signals %zu", i);
+        ck_assert_msg(strstr(err, bad[i].what) != NULL, "%zu: '%s' lacks '%s'", i, err,
+                      bad[i].what);
+    }
+    char err[256] = "";
+    signals *s = signals_parse(classifier_builtin_signals(), "built-in", err, sizeof err);
+    ck_assert_msg(s != NULL, "%s", err);
+    ck_assert_int_gt(s->count, 100);
+    signals_free(s);
+    char cerr[CLASSIFIER_ERR_MAX];
+    ck_assert_ptr_null(classifier_new("/nonexistent/signals.conf", cerr));
+    ck_assert_ptr_nonnull(strstr(cerr, "cannot read"));
+}
+END_TEST
+
+#define ORDER                                                                                   \
+    "From: shop@example.de\r\nTo: kunde@example.com\r\nSubject: Ihre Bestellung 4711\r\n"     \
+    "Content-Type: text/plain; charset=utf-8\r\n"
+
+START_TEST(test_header_trust)
+{
+    const char *msg = ORDER "X-Mail-Category: Order\r\n\r\nDanke. Ihre Bestellnummer: 4711.\r\n";
+    classifier_verdict v = classify(msg, true);
+    ck_assert_int_eq(v.category, CATEGORY_TRANSACTIONAL);
+    ck_assert_int_eq(v.source, SOURCE_HEADER_CONTENT);
+    ck_assert(has_evidence(&v, "header:x-mail-category=transactional"));
+    v = classify(msg, false);
+    ck_assert_int_eq(v.category, CATEGORY_TRANSACTIONAL);
+    ck_assert_int_eq(v.source, SOURCE_CONTENT);
+    ck_assert(has_evidence(&v, "untrusted"));
+
+    /* a trusted label with bland content: the header decides */
+    const char *bland = "From: a@example.de\r\nSubject: Info\r\nX-Mail-Category: after-sales\r\n"
+                        "\r\nHallo.\r\n";
+    v = classify(bland, true);
+    ck_assert_int_eq(v.category, CATEGORY_AFTER_SALES);
+    ck_assert_int_eq(v.source, SOURCE_HEADER);
+    /* the same untrusted: nothing says it may go: promotional */
+    v = classify(bland, false);
+    ck_assert_int_eq(v.category, CATEGORY_PROMOTIONAL);
+    ck_assert(has_evidence(&v, "fail-safe"));
+    /* an unknown value is ignored, never mapped */
+    const char *odd = "From: a@example.de\r\nSubject: Info\r\nX-Mail-Category: notification\r\n"
+                      "\r\nHallo.\r\n";
+    v = classify(odd, true);
+    ck_assert_int_eq(v.category, CATEGORY_PROMOTIONAL);
+    ck_assert(has_evidence(&v, "unknown, ignored"));
+    /* two labels: the stricter wins */
+    const char *two = "From: a@example.de\r\nSubject: Ihre Rechnung\r\nX-Mail-Category: invoice\r\n"
+                      "X-Mail-Category: newsletter\r\n\r\nRechnung anbei.\r\n";
+    v = classify(two, true);
+    ck_assert_int_eq(v.category, CATEGORY_PROMOTIONAL);
+    /* a custom header name */
+    classifier_options o = {.trust_header = true, .category_header = "X-Shop-Type"};
+    const char *custom = "From: a@example.de\r\nSubject: Info\r\nX-Shop-Type: shipping\r\n\r\nHi\r\n";
+    classifier_classify(cls, custom, strlen(custom), &o, &v);
+    ck_assert_int_eq(v.category, CATEGORY_TRANSACTIONAL);
+}
+END_TEST
+
+START_TEST(test_content_is_stricter)
+{
+    const char *msg = ORDER "X-Mail-Category: transactional\r\n\r\n"
+                            "Danke fuer Ihre Bestellung.\r\n\r\n"
+                            "P.S.: Mit dem Code DANKE10 sparen Sie beim naechsten Einkauf.\r\n";
+    classifier_verdict v = classify(msg, true);
+    ck_assert_int_eq(v.category, CATEGORY_PROMOTIONAL);
+    ck_assert_int_eq(v.source, SOURCE_CONTENT);
+    ck_assert(has_evidence(&v, "overruled:header-said-transactional"));
+    ck_assert(has_evidence(&v, "body:voucher-code \"DANKE10\""));
+    /* a header stricter than content is never relaxed */
+    const char *strict = ORDER "X-Mail-Category: promotional\r\n\r\nIhre Bestellnummer 4711\r\n";
+    v = classify(strict, true);
+    ck_assert_int_eq(v.category, CATEGORY_PROMOTIONAL);
+}
+END_TEST
+
+START_TEST(test_encodings)
+{
+    /* RFC 2047 subject, base64 body in ISO-8859-1 with umlauts */
+    const char *msg = "From: a@example.de\r\n"
+                      "Subject: =?ISO-8859-1?Q?R=FCckruf_Wasserkocher?=\r\n"
+                      "MIME-Version: 1.0\r\n"
+                      "Content-Type: text/plain; charset=ISO-8859-1\r\n"
+                      "Content-Transfer-Encoding: base64\r\n\r\n"
+                      /* "Sicherheitshinweis: bitte nicht mehr benutzen. Rückruf." */
+                      "U2ljaGVyaGVpdHNoaW53ZWlzOiBiaXR0ZSBuaWNodCBtZWhyIGJlbnV0emVuLiBS/GNrcnVmLg==\r\n";
+    classifier_verdict v = classify(msg, false);
+    ck_assert_int_eq(v.category, CATEGORY_AFTER_SALES);
+    ck_assert(has_evidence(&v, "subject:\"rückruf\""));
+    ck_assert(has_evidence(&v, "body:\"sicherheitshinweis\""));
+    /* quoted-printable HTML only, with entities; ae spelling */
+    const char *qp = "From: a@example.de\r\nSubject: Info\r\nMIME-Version: 1.0\r\n"
+                     "Content-Type: text/html; charset=utf-8\r\n"
+                     "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+                     "<p>Das k=C3=B6nnte Ihnen auch <b>gefallen</b></p>=\r\n<p>Gutschein f&uuml;r Sie</p>\r\n";
+    v = classify(qp, false);
+    ck_assert_int_eq(v.category, CATEGORY_PROMOTIONAL);
+    ck_assert(has_evidence(&v, "Das könnte Ihnen auch gefallen"));
+}
+END_TEST
+
+START_TEST(test_purpose_header)
+{
+    const char *msg = "From: a@example.de\r\nSubject: News\r\nX-Consent-Purpose: Newsletter\r\n\r\nx\r\n";
+    classifier_verdict v = classify(msg, true);
+    ck_assert_str_eq(v.purpose, "newsletter");
+    const char *bad = "From: a@example.de\r\nSubject: News\r\nX-Consent-Purpose: news letter!\r\n\r\nx\r\n";
+    v = classify(bad, true);
+    ck_assert_str_eq(v.purpose, "news"); /* first word only */
+    const char *worse = "From: a@example.de\r\nX-Consent-Purpose: n\xc3\xa4ws\r\n\r\nx\r\n";
+    v = classify(worse, true);
+    ck_assert_str_eq(v.purpose, "");
+}
+END_TEST
+
+/* ---- hostile input: a verdict every time, bounded work ------------------- */
+
+static void expect_verdict(const char *msg, size_t len, size_t max)
+{
+    classifier_options o = {.trust_header = true, .max_scan_bytes = max};
+    classifier_verdict v;
+    classifier_classify(cls, msg, len, &o, &v);
+    ck_assert(v.category == CATEGORY_PROMOTIONAL || v.category == CATEGORY_TRANSACTIONAL ||
+              v.category == CATEGORY_AFTER_SALES);
+    ck_assert_uint_le(v.n_evidence, CLASSIFIER_EVIDENCE_MAX);
+}
+
+START_TEST(test_hostile_nesting)
+{
+    GString *m = g_string_new("From: a@example.de\r\nSubject: x\r\nMIME-Version: 1.0\r\n");
+    for (int i = 0; i < 5000; i++)
+        g_string_append_printf(m, "Content-Type: multipart/mixed; boundary=\"b%d\"\r\n\r\n--b%d\r\n",
+                               i, i);
+    g_string_append(m, "Content-Type: text/plain\r\n\r\nGutscheincode SOMMER25\r\n");
+    classifier_options o = {.trust_header = true};
+    classifier_verdict v;
+    classifier_classify(cls, m->str, m->len, &o, &v);
+    ck_assert_int_eq(v.category, CATEGORY_PROMOTIONAL);
+    g_string_free(m, TRUE);
+}
+END_TEST
+
+START_TEST(test_hostile_sizes)
+{
+    /* 50 MB body: only the bound is read */
+    size_t big = 50u << 20;
+    char *m = malloc(big);
+    const char *head = "From: a@example.de\r\nSubject: Ihre Rechnung\r\nX-Mail-Category: invoice\r\n\r\n";
+    memcpy(m, head, strlen(head));
+    memset(m + strlen(head), 'A', big - strlen(head));
+    for (size_t i = strlen(head) + 100; i < big; i += 77)
+        m[i] = (i % 2) ? '\n' : ' ';
+    classifier_options o = {.trust_header = true, .max_scan_bytes = 256 * 1024};
+    classifier_verdict v;
+    classifier_classify(cls, m, big, &o, &v);
+    ck_assert_int_eq(v.category, CATEGORY_TRANSACTIONAL);
+    ck_assert(has_evidence(&v, "structure:scanned-first"));
+    /* one line of 1 MB */
+    memset(m + strlen(head), 'x', 1u << 20);
+    expect_verdict(m, strlen(head) + (1u << 20), 0);
+    free(m);
+}
+END_TEST
+
+START_TEST(test_hostile_garbage)
+{
+    static const char broken_b64[] = "From: a@example.de\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+                                     "Content-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                                     "!!!!====@@@@####\r\nQUJD\x01\x02====\r\n";
+    expect_verdict(broken_b64, sizeof broken_b64 - 1, 0);
+    static const char charset[] = "From: a@example.de\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+                                  "Content-Type: text/plain; charset=x-no-such-charset\r\n\r\n"
+                                  "Bestellbest\xe4tigung Nr. 5\r\n";
+    expect_verdict(charset, sizeof charset - 1, 0);
+    classifier_options o = {.trust_header = false};
+    classifier_verdict v;
+    classifier_classify(cls, charset, sizeof charset - 1, &o, &v);
+    ck_assert_int_eq(v.category, CATEGORY_TRANSACTIONAL); /* read as Windows-1252 */
+    static const char nul[] = "From: a@example.de\r\nSubj\0ect: x\r\n\r\nGut\0schein\0\0\r\n";
+    expect_verdict(nul, sizeof nul - 1, 0);
+    expect_verdict("", 0, 0);
+    expect_verdict("\r\n\r\n", 4, 0);
+    expect_verdict("no headers at all, just text", 28, 0);
+    static const char no_boundary[] = "Content-Type: multipart/mixed\r\n\r\n--x\r\n\r\nhi\r\n";
+    expect_verdict(no_boundary, sizeof no_boundary - 1, 0);
+    static const char bad_html[] = "Content-Type: text/html\r\n\r\n<a href=<<<<&#;&#x;&;<script>";
+    expect_verdict(bad_html, sizeof bad_html - 1, 0);
+    static const char long_header[] = "Subject: =?UTF-8?B?";
+    GString *lh = g_string_new(long_header);
+    for (int i = 0; i < 100000; i++)
+        g_string_append(lh, "QUJD");
+    g_string_append(lh, "?=\r\n\r\nx\r\n");
+    expect_verdict(lh->str, lh->len, 0);
+    g_string_free(lh, TRUE);
+}
+END_TEST
+
+static Suite *classifier_suite(void)
+{
+    Suite *s = suite_create("classifier");
+    TCase *parts = tcase_create("parts");
+    tcase_add_test(parts, test_fold);
+    tcase_add_test(parts, test_matcher);
+    tcase_add_test(parts, test_html_to_text);
+    tcase_add_test(parts, test_signals_file_errors);
+    suite_add_tcase(s, parts);
+    TCase *tc = tcase_create("verdicts");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_header_trust);
+    tcase_add_test(tc, test_content_is_stricter);
+    tcase_add_test(tc, test_encodings);
+    tcase_add_test(tc, test_purpose_header);
+    tcase_add_test(tc, test_hostile_nesting);
+    tcase_add_test(tc, test_hostile_sizes);
+    tcase_add_test(tc, test_hostile_garbage);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+CHECK_MAIN(classifier_suite)
