@@ -22,5 +22,7 @@ echo "== build (libFuzzer, clang) and a bounded fuzz run of the classifier"
 
 echo "== build (plain)"
 ./scripts/build.sh "$top/build"
+echo "== classifier corpus: confusion matrices"
+./build/tests/test_corpus
 echo "== tests (plain build, with valgrind)"
 cd build && ctest --output-on-failure -j "$(nproc)"
