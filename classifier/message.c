@@ -59,10 +59,26 @@ static void on_part(GMimeObject *parent, GMimeObject *part, gpointer data)
     bool html = g_mime_content_type_is_type(type, "text", "html");
     if (!html && !g_mime_content_type_is_type(type, "text", "plain"))
         return;
+    w->ms->text_parts++;
+    const char *charset = g_mime_object_get_content_type_parameter(part, "charset");
+    if (charset == NULL || g_ascii_strcasecmp(charset, "utf-8") == 0 ||
+        g_ascii_strcasecmp(charset, "us-ascii") == 0) {
+        /* The common case needs no charset conversion: decode the transfer
+         * encoding only. Stray 8-bit bytes are read as Windows-1252 when
+         * folded, which is what unlabelled 8-bit mail almost always is. */
+        GMimeDataWrapper *content = g_mime_part_get_content(GMIME_PART(part));
+        if (content == NULL)
+            return;
+        GByteArray *bytes = g_byte_array_new();
+        GMimeStream *sink = g_mime_stream_mem_new_with_byte_array(bytes);
+        g_mime_data_wrapper_write_to_stream(content, sink);
+        add_text(w, (const char *)bytes->data, bytes->len, html);
+        g_object_unref(sink); /* frees bytes: the stream owns them */
+        return;
+    }
     char *text = g_mime_text_part_get_text(GMIME_TEXT_PART(part));
     if (text == NULL)
         return;
-    w->ms->text_parts++;
     add_text(w, text, strlen(text), html);
     g_free(text);
 }

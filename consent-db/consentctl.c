@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "consentctl.h"
 #include "decide.h"
 #include "store.h"
@@ -25,7 +26,7 @@
 
 /* Options shared by every command, parsed before the command name. */
 static struct {
-    char *db;
+    char *db, *config;
     int wait_ms;
     gboolean version;
 } global = {.wait_ms = 5000};
@@ -95,6 +96,11 @@ int ctl_parse_command(const char *params, const char *summary, GOptionEntry *ent
     }
     *out = ctx;
     return 0;
+}
+
+const char *ctl_config_path(void)
+{
+    return global.config;
 }
 
 static store *open_store(int flags)
@@ -474,6 +480,8 @@ int main(int argc, char **argv)
     GOptionEntry entries[] = {
         {"db", 'd', 0, G_OPTION_ARG_FILENAME, &global.db,
          "Consent store file (default " DEFAULT_DB ")", "FILE"},
+        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &global.config,
+         "Take the store's path from consent-milter's configuration FILE", "FILE"},
         {"wait", 'w', 0, G_OPTION_ARG_INT, &global.wait_ms,
          "Wait up to MS milliseconds for a lock (default 5000)", "MS"},
         {"version", 'V', 0, G_OPTION_ARG_NONE, &global.version, "Print the version", NULL},
@@ -499,6 +507,16 @@ int main(int argc, char **argv)
     } else if (global.wait_ms < 0) {
         rc = ctl_usage_error(NULL, "--wait must not be negative");
     } else {
+        if (global.db == NULL && global.config != NULL) {
+            char err[CONF_ERR_MAX];
+            conf *c = conf_load(global.config, err);
+            if (c == NULL) {
+                rc = ctl_refused(err);
+                goto out;
+            }
+            global.db = g_strdup(c->database);
+            conf_free(c);
+        }
         if (global.db == NULL)
             global.db = g_strdup(DEFAULT_DB);
         const struct command *cmd = NULL;
@@ -513,9 +531,11 @@ int main(int argc, char **argv)
             rc = cmd->run(argc - 1, argv + 1);
         }
     }
+out:
     g_free(desc);
     g_option_context_free(ctx);
     g_free(global.db);
+    g_free(global.config);
     g_free(opt.purpose);
     g_free(opt.source);
     g_free(opt.evidence);

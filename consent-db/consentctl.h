@@ -22,6 +22,9 @@ int ctl_refused(const char *msg);
 int ctl_parse_command(const char *params, const char *summary, GOptionEntry *entries,
                       int *argc, char ***argv, int min, int max, GOptionContext **out);
 
+/* The -c configuration file, or NULL. */
+const char *ctl_config_path(void);
+
 int ctl_cmd_classify(int argc, char **argv);
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "classifier.h"
+#include "conf.h"
 #include "consentctl.h"
 #include "textout.h"
 
@@ -88,6 +89,22 @@ int ctl_cmd_classify(int argc, char **argv)
     if (rc != 0)
         return rc;
 
+    /* The milter's own settings, where a configuration was named; the
+     * command line's options win. */
+    conf *cfg = NULL;
+    if (ctl_config_path() != NULL) {
+        char cerr[CONF_ERR_MAX];
+        if ((cfg = conf_load(ctl_config_path(), cerr)) == NULL) {
+            rc = ctl_refused(cerr);
+            goto out;
+        }
+        if (copt.header == NULL)
+            copt.header = g_strdup(cfg->category_header);
+        if (copt.signals == NULL && cfg->signals_file != NULL)
+            copt.signals = g_strdup(cfg->signals_file);
+        if (copt.max_scan == 0)
+            copt.max_scan = (int)cfg->max_scan_bytes;
+    }
     char err[CLASSIFIER_ERR_MAX];
     classifier *c = classifier_new(copt.signals, err);
     if (c == NULL) {
@@ -96,6 +113,7 @@ int ctl_cmd_classify(int argc, char **argv)
     }
     classifier_options options = {
         .category_header = copt.header,
+        .purpose_header = cfg != NULL ? cfg->purpose_header : NULL,
         .trust_header = !copt.untrusted,
         .max_scan_bytes = (size_t)copt.max_scan,
     };
@@ -129,6 +147,7 @@ int ctl_cmd_classify(int argc, char **argv)
     }
     classifier_free(c);
 out:
+    conf_free(cfg);
     g_free(copt.header);
     g_free(copt.signals);
     return rc;
