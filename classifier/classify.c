@@ -385,10 +385,12 @@ void classifier_classify(const classifier *c, const char *message, size_t len,
                                               ? CATEGORY_AFTER_SALES
                                               : CATEGORY_TRANSACTIONAL;
     int best_allowed = sc->score[content_allowed];
-    /* Advertising: enough promotional content, or some promotional content
-     * carried by the signs of mass sending. */
+    /* Advertising: a decisive promotional element (or enough indicative
+     * ones), or indicative promotional content carried by the signs of mass
+     * sending where it outweighs what speaks for a transaction. */
     bool advertising = promo >= sig->promotional_threshold ||
-                       (promo > 0 && promo + bulk >= sig->promotional_threshold);
+                       (promo > 0 && promo + bulk >= sig->promotional_threshold &&
+                        promo + bulk > best_allowed);
 
     if (advertising) {
         /* Rule 1: advertising found; no header makes it anything else. */
