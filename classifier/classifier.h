@@ -70,6 +70,10 @@ void classifier_classify(const classifier *c, const char *message, size_t len,
 
 const char *classifier_source_name(classifier_source source);
 
+/* Initialises GMime once per process (classifier_classify does it itself;
+ * callers that use GMime directly call this first). Thread-safe. */
+void classifier_mime_init(void);
+
 /* The built-in signals file's text (for `consentctl classify --dump-signals`). */
 const char *classifier_builtin_signals(void);
 

@@ -9,6 +9,8 @@
 
 static const char *find(const char *hay, size_t len, const char *needle)
 {
+    if (len == 0)
+        return NULL; /* hay may be NULL then */
     return memmem(hay, len, needle, strlen(needle));
 }
 

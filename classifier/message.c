@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "classifier.h"
 #include "fold.h"
 
 static GOnce gmime_once = G_ONCE_INIT;
@@ -72,7 +73,8 @@ static void on_part(GMimeObject *parent, GMimeObject *part, gpointer data)
         GByteArray *bytes = g_byte_array_new();
         GMimeStream *sink = g_mime_stream_mem_new_with_byte_array(bytes);
         g_mime_data_wrapper_write_to_stream(content, sink);
-        add_text(w, (const char *)bytes->data, bytes->len, html);
+        if (bytes->len > 0)
+            add_text(w, (const char *)bytes->data, bytes->len, html);
         g_object_unref(sink); /* frees bytes: the stream owns them */
         return;
     }
@@ -83,9 +85,14 @@ static void on_part(GMimeObject *parent, GMimeObject *part, gpointer data)
     g_free(text);
 }
 
-void message_scan_run(message_scan *ms, const char *data, size_t len, size_t max)
+void classifier_mime_init(void)
 {
     g_once(&gmime_once, init_gmime, NULL);
+}
+
+void message_scan_run(message_scan *ms, const char *data, size_t len, size_t max)
+{
+    classifier_mime_init();
     memset(ms, 0, sizeof *ms);
     ms->subject = g_string_sized_new(128);
     ms->body = g_string_sized_new(len < max ? len : max);

@@ -462,6 +462,7 @@ static const struct command {
     {"import", cmd_import, "import consent events from CSV, all or nothing: import FILE.csv"},
     {"export", cmd_export, "export the history: export [--format csv|json] [-o FILE]"},
     {"classify", ctl_cmd_classify, "categorise mail templates: classify [--json] FILE.eml..."},
+    {"audit", ctl_cmd_audit, "what the milter held back: audit [--since WHEN] [--format F]; audit purge --before WHEN"},
 };
 
 static gchar *commands_help(void)

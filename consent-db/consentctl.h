@@ -26,5 +26,6 @@ int ctl_parse_command(const char *params, const char *summary, GOptionEntry *ent
 const char *ctl_config_path(void);
 
 int ctl_cmd_classify(int argc, char **argv);
+int ctl_cmd_audit(int argc, char **argv);
 
 #endif

@@ -1,25 +1,319 @@
 /*
- * consent-milter — the daemon. This is the skeleton the foundation issue
- * asks for: it builds, links libmilter, and answers -V. The milter itself
- * (callbacks, enforcement, config) arrives with its own issue; until then
- * any other invocation says so and exits 1 rather than pretending to run.
+ * consent-milter — the daemon: options, start-up (socket, privileges,
+ * daemon mode, pid file), the signal loop (SIGHUP reloads, SIGTERM stops
+ * after the messages in flight) and the test modes -n and -t.
+ *
+ * libmilter runs in a thread of its own. The main thread, which the kernel
+ * prefers for process-directed signals, waits for HUP/TERM/INT itself, so
+ * libmilter's signal thread (which would stop on HUP) never sees them.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <grp.h>
 #include <libmilter/mfapi.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "callbacks.h"
+#include "logging.h"
+#include "runtime.h"
 #include "store.h"
+#include "testmode.h"
+
+#define DEFAULT_CONFIG "/etc/consent-milter/consent-milter.conf"
+#define DRAIN_SECONDS 30
+
+static struct {
+    char *config;
+    gboolean foreground, check, version;
+    char **test_files, **rcpts, **rest;
+} opt;
+
+static int smfi_result = MI_SUCCESS;
+
+static void *milter_thread(void *arg)
+{
+    (void)arg;
+    smfi_result = smfi_main();
+    kill(getpid(), SIGTERM); /* wake the main thread if libmilter stopped by itself */
+    return NULL;
+}
+
+static int check_config(const char *path)
+{
+    char err[CONF_ERR_MAX];
+    conf *c = conf_load(path, err);
+    if (c == NULL) {
+        fprintf(stderr, "consent-milter: %s\n", err);
+        return 1;
+    }
+    char why[CLASSIFIER_ERR_MAX];
+    classifier *cls = classifier_new(c->signals_file, why);
+    if (cls == NULL) {
+        fprintf(stderr, "consent-milter: %s: SignalsFile: %s\n", path, why);
+        conf_free(c);
+        return 1;
+    }
+    classifier_free(cls);
+    printf("%s: configuration OK (Mode %s, Socket %s)\n", path, conf_mode_name(c->mode),
+           c->socket);
+    conf_free(c);
+    return 0;
+}
+
+static int drop_privileges(const char *user_id)
+{
+    gchar **parts = g_strsplit(user_id, ":", 2);
+    struct passwd *pw = getpwnam(parts[0]);
+    int rc = -1;
+    if (pw == NULL) {
+        log_msg(LOG_ERR, NULL, "UserID: no such user '%s'", parts[0]);
+        goto out;
+    }
+    gid_t gid = pw->pw_gid;
+    if (parts[1] != NULL) {
+        struct group *gr = getgrnam(parts[1]);
+        if (gr == NULL) {
+            log_msg(LOG_ERR, NULL, "UserID: no such group '%s'", parts[1]);
+            goto out;
+        }
+        gid = gr->gr_gid;
+    }
+    if (getuid() == pw->pw_uid) {
+        rc = 0;
+        goto out;
+    }
+    if (setgroups(0, NULL) < 0 || setgid(gid) < 0 || initgroups(pw->pw_name, gid) < 0 ||
+        setuid(pw->pw_uid) < 0) {
+        log_msg(LOG_ERR, NULL, "UserID: cannot become %s: %s", user_id, strerror(errno));
+        goto out;
+    }
+    rc = 0;
+out:
+    g_strfreev(parts);
+    return rc;
+}
+
+static int daemonize(void)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid > 0)
+        _exit(0);
+    if (setsid() < 0)
+        return -1;
+    pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid > 0)
+        _exit(0);
+    if (chdir("/") < 0)
+        return -1;
+    int fd = open("/dev/null", O_RDWR);
+    if (fd >= 0) {
+        dup2(fd, 0);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        if (fd > 2)
+            close(fd);
+    }
+    return 0;
+}
+
+static int write_pid_file(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (f == NULL) {
+        log_msg(LOG_ERR, NULL, "PidFile %s: %s", path, strerror(errno));
+        return -1;
+    }
+    fprintf(f, "%ld\n", (long)getpid());
+    return fclose(f) == 0 ? 0 : -1;
+}
+
+/* The socket path of local:/unix: sockets, else NULL. */
+static const char *unix_socket_path(const char *socket)
+{
+    if (g_str_has_prefix(socket, "local:") || g_str_has_prefix(socket, "unix:"))
+        return strchr(socket, ':') + 1;
+    return NULL;
+}
+
+static void reload(const char *config_path, const conf *running)
+{
+    char err[CONF_ERR_MAX];
+    runtime *fresh = runtime_build(config_path, err);
+    if (fresh == NULL) {
+        log_msg(LOG_ERR, NULL, "reload refused, the running configuration stays: %s", err);
+        return;
+    }
+    if (strcmp(fresh->cfg->socket, running->socket) != 0)
+        log_msg(LOG_WARNING, NULL, "Socket changed to %s: takes effect only after a restart",
+                fresh->cfg->socket);
+    log_setup(fresh->cfg->syslog, fresh->cfg->syslog_facility, opt.foreground);
+    log_msg(LOG_INFO, NULL, "configuration reloaded from %s (Mode %s)", config_path,
+            conf_mode_name(fresh->cfg->mode));
+    runtime_install(fresh);
+}
+
+static int run_daemon(const char *config_path)
+{
+    char err[CONF_ERR_MAX];
+    conf *boot = conf_load(config_path, err);
+    if (boot == NULL) {
+        fprintf(stderr, "consent-milter: %s\n", err);
+        return 1;
+    }
+    log_setup(boot->syslog, boot->syslog_facility, opt.foreground);
+    umask(boot->umask);
+    int rc = 1;
+    if (smfi_setconn(boot->socket) != MI_SUCCESS ||
+        smfi_register(*callbacks_filter()) != MI_SUCCESS) {
+        log_msg(LOG_ERR, NULL, "cannot set up libmilter for %s", boot->socket);
+        goto out;
+    }
+    if (smfi_opensocket(true) != MI_SUCCESS) {
+        log_msg(LOG_ERR, NULL, "cannot open socket %s: %s", boot->socket, strerror(errno));
+        goto out;
+    }
+    const char *path = unix_socket_path(boot->socket);
+    if (path != NULL && boot->user_id != NULL) {
+        struct passwd *pw = getpwnam(boot->user_id);
+        if (pw != NULL && chown(path, pw->pw_uid, (gid_t)-1) < 0)
+            log_msg(LOG_WARNING, NULL, "cannot hand %s to %s: %s", path, boot->user_id,
+                    strerror(errno));
+    }
+    if (!opt.foreground && daemonize() < 0) {
+        log_msg(LOG_ERR, NULL, "cannot become a daemon: %s", strerror(errno));
+        goto out;
+    }
+    if (boot->pid_file != NULL && write_pid_file(boot->pid_file) < 0)
+        goto out;
+    if (boot->user_id != NULL && drop_privileges(boot->user_id) < 0)
+        goto out;
+
+    runtime *rt = runtime_build(config_path, err);
+    if (rt == NULL) {
+        log_msg(LOG_ERR, NULL, "%s", err);
+        goto out;
+    }
+    runtime_install(rt);
+    char serr[STORE_ERR_MAX];
+    store *probe = store_open(boot->database, STORE_READONLY, serr);
+    if (probe == NULL)
+        log_msg(LOG_WARNING, NULL,
+                "consent store not readable yet (promotional mail gets OnDatabaseError %s): %s",
+                conf_on_error_name(boot->on_database_error), serr);
+    store_close(probe);
+
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    pthread_t tid;
+    if (pthread_create(&tid, NULL, milter_thread, NULL) != 0) {
+        log_msg(LOG_ERR, NULL, "cannot start the milter thread");
+        runtime_shutdown();
+        goto out;
+    }
+    log_msg(LOG_INFO, NULL, "consent-milter %s listening on %s (Mode %s)", CONSENT_MILTER_VERSION,
+            boot->socket, conf_mode_name(boot->mode));
+    for (;;) {
+        int sig = 0;
+        if (sigwait(&set, &sig) != 0)
+            continue;
+        if (sig == SIGHUP) {
+            runtime *cur = runtime_acquire();
+            reload(config_path, cur->cfg);
+            runtime_release(cur);
+            continue;
+        }
+        log_msg(LOG_INFO, NULL, "signal %d: no new connections; finishing messages in flight",
+                sig);
+        smfi_stop();
+        break;
+    }
+    pthread_join(tid, NULL);
+    bool idle = callbacks_wait_idle(DRAIN_SECONDS);
+    if (!idle)
+        log_msg(LOG_WARNING, NULL, "stopping with messages still in flight after %d s; the MTA "
+                                   "keeps and retries them", DRAIN_SECONDS);
+    runtime_shutdown();
+    rc = smfi_result == MI_SUCCESS ? 0 : 1;
+    log_msg(LOG_INFO, NULL, "stopped");
+out:
+    if (boot->pid_file != NULL && rc == 0)
+        unlink(boot->pid_file);
+    conf_free(boot);
+    return rc;
+}
 
 int main(int argc, char **argv)
 {
-    if (argc == 2 && strcmp(argv[1], "-V") == 0) {
+    GOptionEntry entries[] = {
+        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &opt.config,
+         "Configuration file (default " DEFAULT_CONFIG ")", "FILE"},
+        {"foreground", 'f', 0, G_OPTION_ARG_NONE, &opt.foreground,
+         "Stay in the foreground and log to standard error too", NULL},
+        {"check", 'n', 0, G_OPTION_ARG_NONE, &opt.check,
+         "Check the configuration and exit (0 valid, 1 not)", NULL},
+        {"test", 't', 0, G_OPTION_ARG_FILENAME_ARRAY, &opt.test_files,
+         "Run FILE.eml through the decision without an MTA (more files may follow)", "FILE"},
+        {"rcpt", 'r', 0, G_OPTION_ARG_STRING_ARRAY, &opt.rcpts,
+         "A recipient for -t (repeatable; default: the message's To, Cc, Bcc)", "ADDR"},
+        {"version", 'V', 0, G_OPTION_ARG_NONE, &opt.version, "Print the version", NULL},
+        {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt.rest, NULL, NULL},
+        G_OPTION_ENTRY_NULL,
+    };
+    GOptionContext *ctx = g_option_context_new("- consent enforcement for outgoing mail");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    GError *error = NULL;
+    int rc;
+    if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+        fprintf(stderr, "consent-milter: %s (see consent-milter --help)\n", error->message);
+        g_error_free(error);
+        rc = 2;
+    } else if (opt.version) {
         unsigned int major = 0, minor = 0, patch = 0;
         smfi_version(&major, &minor, &patch);
         printf("consent-milter %s (libmilter %u.%u.%u, consent store schema %d)\n",
                CONSENT_MILTER_VERSION, major, minor, patch, STORE_SCHEMA_VERSION);
-        return 0;
+        rc = 0;
+    } else if (opt.rest != NULL && opt.test_files == NULL) {
+        fprintf(stderr, "consent-milter: unexpected argument '%s' (see consent-milter --help)\n",
+                opt.rest[0]);
+        rc = 2;
+    } else {
+        const char *config = opt.config ? opt.config : DEFAULT_CONFIG;
+        if (opt.check) {
+            rc = check_config(config);
+        } else if (opt.test_files != NULL) {
+            GPtrArray *files = g_ptr_array_new();
+            for (char **f = opt.test_files; *f; f++)
+                g_ptr_array_add(files, *f);
+            for (char **f = opt.rest; f && *f; f++)
+                g_ptr_array_add(files, *f);
+            g_ptr_array_add(files, NULL);
+            rc = testmode_run(config, (char **)files->pdata, opt.rcpts);
+            g_ptr_array_free(files, TRUE);
+        } else {
+            rc = run_daemon(config);
+        }
     }
-    fprintf(stderr, "consent-milter: the milter daemon is not implemented in this build yet; "
-                    "only -V works\n");
-    return 1;
+    g_option_context_free(ctx);
+    g_free(opt.config);
+    g_strfreev(opt.test_files);
+    g_strfreev(opt.rcpts);
+    g_strfreev(opt.rest);
+    return rc;
 }

@@ -1,0 +1,356 @@
+/*
+ * callbacks — libmilter callbacks and enforcement (see callbacks.h).
+ */
+#include "callbacks.h"
+
+#include <arpa/inet.h>
+#include <glib.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "audit.h"
+#include "decision.h"
+#include "logging.h"
+#include "runtime.h"
+#include "threadstore.h"
+
+#define MAX_HEADER_BYTES (256 * 1024)
+
+typedef struct session {
+    char client_ip[INET6_ADDRSTRLEN + 1];
+    bool authenticated;
+    bool in_message;
+    char *sender;
+    GPtrArray *rcpts;   /* as given in RCPT, angle brackets included */
+    GString *message;   /* header block as received, then the body up to the bound */
+    size_t header_bytes, body_bytes;
+    int category_headers; /* occurrences, for stripping */
+    char *message_id;
+    runtime *rt;        /* the snapshot this message runs on */
+} session;
+
+static GMutex flight_lock;
+static GCond flight_cond;
+static int in_flight;
+
+static void flight(int delta)
+{
+    g_mutex_lock(&flight_lock);
+    in_flight += delta;
+    if (in_flight == 0)
+        g_cond_broadcast(&flight_cond);
+    g_mutex_unlock(&flight_lock);
+}
+
+bool callbacks_wait_idle(int seconds)
+{
+    gint64 until = g_get_monotonic_time() + (gint64)seconds * G_TIME_SPAN_SECOND;
+    g_mutex_lock(&flight_lock);
+    while (in_flight > 0)
+        if (!g_cond_wait_until(&flight_cond, &flight_lock, until))
+            break;
+    bool idle = in_flight == 0;
+    g_mutex_unlock(&flight_lock);
+    return idle;
+}
+
+static void end_message(session *s)
+{
+    if (s->in_message) {
+        s->in_message = false;
+        flight(-1);
+    }
+    g_free(s->sender);
+    s->sender = NULL;
+    g_free(s->message_id);
+    s->message_id = NULL;
+    g_ptr_array_set_size(s->rcpts, 0);
+    g_string_truncate(s->message, 0);
+    s->header_bytes = s->body_bytes = 0;
+    s->category_headers = 0;
+    runtime_release(s->rt);
+    s->rt = NULL;
+}
+
+static session *get(SMFICTX *ctx)
+{
+    return smfi_getpriv(ctx);
+}
+
+static const char *queue_id(SMFICTX *ctx)
+{
+    const char *qid = smfi_getsymval(ctx, "i");
+    return qid != NULL && qid[0] != '\0' ? qid : "NOQUEUE";
+}
+
+static sfsistat on_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *addr)
+{
+    (void)hostname;
+    session *s = g_new0(session, 1);
+    s->rcpts = g_ptr_array_new_with_free_func(g_free);
+    s->message = g_string_sized_new(8192);
+    if (addr != NULL && addr->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)addr)->sin_addr, s->client_ip,
+                  sizeof s->client_ip);
+    else if (addr != NULL && addr->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)addr)->sin6_addr, s->client_ip,
+                  sizeof s->client_ip);
+    if (smfi_setpriv(ctx, s) != MI_SUCCESS) {
+        g_ptr_array_free(s->rcpts, TRUE);
+        g_string_free(s->message, TRUE);
+        g_free(s);
+        return SMFIS_TEMPFAIL;
+    }
+    return SMFIS_CONTINUE;
+}
+
+static sfsistat on_envfrom(SMFICTX *ctx, char **argv)
+{
+    session *s = get(ctx);
+    if (s == NULL)
+        return SMFIS_TEMPFAIL;
+    end_message(s); /* a new transaction on the same connection */
+    s->in_message = true;
+    flight(+1);
+    s->sender = g_strdup(argv[0] ? argv[0] : "");
+    const char *auth = smfi_getsymval(ctx, "{auth_authen}");
+    s->authenticated = auth != NULL && auth[0] != '\0';
+    s->rt = runtime_acquire();
+    return s->rt != NULL ? SMFIS_CONTINUE : SMFIS_TEMPFAIL;
+}
+
+static sfsistat on_envrcpt(SMFICTX *ctx, char **argv)
+{
+    session *s = get(ctx);
+    if (s == NULL || argv[0] == NULL)
+        return SMFIS_TEMPFAIL;
+    g_ptr_array_add(s->rcpts, g_strdup(argv[0]));
+    return SMFIS_CONTINUE;
+}
+
+static sfsistat on_header(SMFICTX *ctx, char *name, char *value)
+{
+    session *s = get(ctx);
+    if (s == NULL || s->rt == NULL)
+        return SMFIS_TEMPFAIL;
+    if (g_ascii_strcasecmp(name, s->rt->cfg->category_header) == 0)
+        s->category_headers++;
+    if (s->message_id == NULL && g_ascii_strcasecmp(name, "Message-ID") == 0)
+        s->message_id = g_strndup(value, 250);
+    size_t need = strlen(name) + strlen(value) + 4;
+    if (s->header_bytes + need <= MAX_HEADER_BYTES) {
+        g_string_append_printf(s->message, "%s: %s\r\n", name, value);
+        s->header_bytes += need;
+    }
+    return SMFIS_CONTINUE;
+}
+
+static sfsistat on_eoh(SMFICTX *ctx)
+{
+    session *s = get(ctx);
+    if (s == NULL)
+        return SMFIS_TEMPFAIL;
+    g_string_append(s->message, "\r\n");
+    return SMFIS_CONTINUE;
+}
+
+static sfsistat on_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+    session *s = get(ctx);
+    if (s == NULL || s->rt == NULL)
+        return SMFIS_TEMPFAIL;
+    size_t max = s->rt->cfg->max_scan_bytes;
+    if (s->body_bytes < max) {
+        size_t take = len < max - s->body_bytes ? len : max - s->body_bytes;
+        g_string_append_len(s->message, (const char *)chunk, (gssize)take);
+        s->body_bytes += take;
+    }
+    return SMFIS_CONTINUE;
+}
+
+/* Records what was done: every held-back recipient, and with AuditAll
+ * every recipient. */
+static int record_audit(session *s, const message_decision *md, const char *qid,
+                        char err[STORE_ERR_MAX])
+{
+    const conf *cfg = s->rt->cfg;
+    char evidence[CLASSIFIER_EVIDENCE_MAX * CLASSIFIER_EVIDENCE_LEN];
+    decision_evidence(&md->verdict, evidence, sizeof evidence);
+    audit_row *rows = g_new0(audit_row, md->n ? md->n : 1);
+    /* The recipient as the store keeps it (no angle brackets, domain in
+     * lower case), or as given where it is no valid address. */
+    char (*addr)[STORE_ADDRESS_MAX + 1] = g_malloc0_n(md->n ? md->n : 1, sizeof *addr);
+    size_t n = 0;
+    int64_t now = (int64_t)time(NULL);
+    for (size_t i = 0; i < md->n; i++) {
+        const rcpt_result *r = &md->rcpts[i];
+        if (r->d.allow && !cfg->audit_all && !r->lookup_failed)
+            continue;
+        char key[STORE_ADDRESS_MAX + 1], why[STORE_ERR_MAX];
+        if (store_address_normalise(r->address, addr[n], key, why) < 0)
+            g_strlcpy(addr[n], r->address, sizeof addr[n]);
+        rows[n] = (audit_row){
+            .at = now,
+            .queue_id = qid,
+            .message_id = s->message_id,
+            .sender = s->sender,
+            .recipient = addr[n],
+            .category = classifier_category_name(md->verdict.category),
+            .source = classifier_source_name(md->verdict.source),
+            .evidence = evidence,
+            .consent = r->lookup_failed ? "unknown" : consent_kind_name(r->state.kind),
+            .action = r->d.allow ? "passed" : md->plan.denied_action,
+            .mode = conf_mode_name(cfg->mode),
+            .reason = r->lookup_failed ? "store-error" : decide_reason_code(r->d.reason),
+        };
+        n++;
+    }
+    int rc = n == 0 ? 0 : audit_record(s->rt->audit, rows, n, err);
+    g_free(rows);
+    g_free(addr);
+    return rc;
+}
+
+static sfsistat tempfail(SMFICTX *ctx, const char *text)
+{
+    smfi_setreply(ctx, "451", "4.3.0", (char *)text);
+    return SMFIS_TEMPFAIL;
+}
+
+static sfsistat on_eom(SMFICTX *ctx)
+{
+    session *s = get(ctx);
+    if (s == NULL || s->rt == NULL)
+        return tempfail(ctx, "consent check unavailable, try again later");
+    const runtime *rt = s->rt;
+    const conf *cfg = rt->cfg;
+    const char *qid = queue_id(ctx);
+    bool trusted = conf_trusts_sender(cfg, s->authenticated, s->client_ip[0] ? s->client_ip
+                                                                            : NULL);
+    char open_error[STORE_ERR_MAX] = "";
+    store *st = threadstore_get(rt, open_error);
+    message_decision md;
+    decide_message(rt, st, open_error, s->message->str, s->message->len, trusted,
+                   (const char *const *)s->rcpts->pdata, s->rcpts->len, (int64_t)time(NULL),
+                   &md);
+    if (md.store_error[0] != '\0') {
+        threadstore_drop(); /* reopen afresh next time: the file may be repaired */
+        log_msg(LOG_ERR, qid, "consent store error (OnDatabaseError %s): %s",
+                conf_on_error_name(cfg->on_database_error), md.store_error);
+    }
+
+    char err[STORE_ERR_MAX];
+    sfsistat result = SMFIS_CONTINUE;
+    if (md.plan.message != PLAN_TEMPFAIL && record_audit(s, &md, qid, err) < 0) {
+        /* A hold-back that cannot be proven is not done: retry later. */
+        log_msg(LOG_ERR, qid, "audit store error, message deferred: %s", err);
+        result = tempfail(ctx, "consent audit unavailable, try again later");
+        goto done;
+    }
+
+    switch (md.plan.message) {
+    case PLAN_TEMPFAIL:
+        result = tempfail(ctx, "consent store unavailable, try again later");
+        goto done;
+    case PLAN_STORE_REJECT:
+        smfi_setreply(ctx, "550", "5.3.0", "consent store unavailable");
+        result = SMFIS_REJECT;
+        goto done;
+    case PLAN_REJECT:
+        smfi_setreply(ctx, "550", "5.7.1", cfg->reject_text);
+        result = SMFIS_REJECT;
+        goto done;
+    case PLAN_QUARANTINE: {
+        char reason[128];
+        snprintf(reason, sizeof reason, "consent-milter: %s mail, %zu of %zu recipients without consent",
+                 classifier_category_name(md.verdict.category), md.denied, md.n);
+        if (smfi_quarantine(ctx, reason) != MI_SUCCESS) {
+            result = tempfail(ctx, "consent check could not quarantine, try again later");
+            goto done;
+        }
+        break;
+    }
+    case PLAN_ACCEPT:
+        break;
+    }
+    if (md.plan.delete_denied) {
+        for (size_t i = 0; i < md.n; i++) {
+            if (!md.rcpts[i].d.allow && smfi_delrcpt(ctx, (char *)md.rcpts[i].address) != MI_SUCCESS) {
+                /* Never deliver to someone we meant to remove. */
+                result = tempfail(ctx, "consent check could not remove a recipient");
+                goto done;
+            }
+        }
+    }
+    if (md.plan.tag) {
+        char value[128];
+        snprintf(value, sizeof value, "%s (%s); %zu of %zu recipients without consent; mode=tag",
+                 classifier_category_name(md.verdict.category),
+                 classifier_source_name(md.verdict.source), md.denied, md.n);
+        smfi_addheader(ctx, cfg->verdict_header, value);
+    }
+    if (cfg->strip_category_header) {
+        for (int i = s->category_headers; i >= 1; i--)
+            smfi_chgheader(ctx, cfg->category_header, i, NULL);
+    }
+    result = SMFIS_ACCEPT;
+
+done:;
+    char evidence[256];
+    decision_evidence(&md.verdict, evidence, sizeof evidence);
+    log_msg(md.denied > 0 || result != SMFIS_ACCEPT ? LOG_NOTICE : LOG_INFO, qid,
+            "category=%s source=%s trusted=%s recipients=%zu allowed=%zu denied=%zu "
+            "action=%s%s%s evidence=[%s]",
+            classifier_category_name(md.verdict.category),
+            classifier_source_name(md.verdict.source), trusted ? "yes" : "no", md.n, md.allowed,
+            md.denied, result == SMFIS_TEMPFAIL ? "tempfail" : plan_message_name(md.plan.message),
+            md.denied > 0 ? " denied-action=" : "", md.denied > 0 ? md.plan.denied_action : "",
+            evidence);
+    message_decision_clear(&md);
+    end_message(s);
+    return result;
+}
+
+static sfsistat on_abort(SMFICTX *ctx)
+{
+    session *s = get(ctx);
+    if (s != NULL)
+        end_message(s);
+    return SMFIS_CONTINUE;
+}
+
+static sfsistat on_close(SMFICTX *ctx)
+{
+    session *s = get(ctx);
+    if (s != NULL) {
+        end_message(s);
+        g_ptr_array_free(s->rcpts, TRUE);
+        g_string_free(s->message, TRUE);
+        g_free(s);
+        smfi_setpriv(ctx, NULL);
+    }
+    return SMFIS_CONTINUE;
+}
+
+static struct smfiDesc filter = {
+    .xxfi_name = "consent-milter",
+    .xxfi_version = SMFI_VERSION,
+    .xxfi_flags = SMFIF_DELRCPT | SMFIF_QUARANTINE | SMFIF_ADDHDRS | SMFIF_CHGHDRS,
+    .xxfi_connect = on_connect,
+    .xxfi_envfrom = on_envfrom,
+    .xxfi_envrcpt = on_envrcpt,
+    .xxfi_header = on_header,
+    .xxfi_eoh = on_eoh,
+    .xxfi_body = on_body,
+    .xxfi_eom = on_eom,
+    .xxfi_abort = on_abort,
+    .xxfi_close = on_close,
+};
+
+struct smfiDesc *callbacks_filter(void)
+{
+    return &filter;
+}

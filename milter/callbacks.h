@@ -1,0 +1,20 @@
+/*
+ * callbacks — the libmilter side: the filter description with its
+ * callbacks, per-connection state, and enforcement at end of message.
+ * Everything decided comes from decision.c; this file only gathers the
+ * message, carries the plan out through libmilter and records it.
+ */
+#ifndef CONSENT_MILTER_CALLBACKS_H
+#define CONSENT_MILTER_CALLBACKS_H
+
+#include <libmilter/mfapi.h>
+#include <stdbool.h>
+
+/* The filter to register with smfi_register. */
+struct smfiDesc *callbacks_filter(void);
+
+/* Waits up to `seconds` for messages in flight to finish; true if none is
+ * left. */
+bool callbacks_wait_idle(int seconds);
+
+#endif

@@ -1,0 +1,79 @@
+/*
+ * decision — classify, look up, decide, plan (see decision.h).
+ */
+#include "decision.h"
+
+#include <glib.h>
+#include <stdio.h>
+#include <string.h>
+
+void decide_message(const runtime *rt, store *st, const char *open_error, const char *message,
+                    size_t len, bool trusted, const char *const *rcpts, size_t n, int64_t now,
+                    message_decision *out)
+{
+    const conf *cfg = rt->cfg;
+    memset(out, 0, sizeof *out);
+    classifier_options options = {
+        .category_header = cfg->category_header,
+        .purpose_header = cfg->purpose_header,
+        .trust_header = trusted,
+        .max_scan_bytes = cfg->max_scan_bytes,
+    };
+    classifier_classify(rt->cls, message, len, &options, &out->verdict);
+    const char *purpose = out->verdict.purpose[0] ? out->verdict.purpose : NULL;
+    bool needs_consent = out->verdict.category == CATEGORY_PROMOTIONAL;
+
+    out->rcpts = g_new0(rcpt_result, n ? n : 1);
+    out->n = n;
+    bool lookup_failed = false;
+    for (size_t i = 0; i < n; i++) {
+        rcpt_result *r = &out->rcpts[i];
+        r->address = rcpts[i];
+        if (needs_consent) {
+            char err[STORE_ERR_MAX];
+            if (st == NULL) {
+                r->lookup_failed = true;
+                snprintf(out->store_error, sizeof out->store_error, "%s",
+                         open_error ? open_error : "the consent store is not open");
+            } else if (store_lookup(st, rcpts[i], purpose, cfg->local_part_case_sensitive,
+                                    cfg->consent_max_age, now, &r->state, err) < 0) {
+                r->lookup_failed = true;
+                snprintf(out->store_error, sizeof out->store_error, "%s", err);
+            }
+        }
+        if (r->lookup_failed) {
+            lookup_failed = true;
+            /* OnDatabaseError accept: the administrator chose to let it
+             * through unchecked; any other setting stops the message. */
+            r->d = (decision){cfg->on_database_error == ONERROR_ACCEPT, REASON_NO_CONSENT};
+        } else {
+            r->d = store_decide(out->verdict.category, purpose, &r->state);
+        }
+        if (r->d.allow)
+            out->allowed++;
+        else
+            out->denied++;
+    }
+    plan_input in = {cfg->mode, cfg->mixed, cfg->on_database_error, out->allowed, out->denied,
+                     lookup_failed};
+    out->plan = plan_make(&in);
+}
+
+void message_decision_clear(message_decision *md)
+{
+    g_free(md->rcpts);
+    md->rcpts = NULL;
+    md->n = 0;
+}
+
+void decision_evidence(const classifier_verdict *v, char *buf, size_t bufsz)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < v->n_evidence && used + 1 < bufsz; i++) {
+        int w = snprintf(buf + used, bufsz - used, "%s%s", i ? "; " : "", v->evidence[i]);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+}
