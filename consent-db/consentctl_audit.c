@@ -115,7 +115,9 @@ static int cmd_purge(int argc, char **argv)
     GOptionEntry entries[] = {
         {"audit-db", 'a', 0, G_OPTION_ARG_FILENAME, &aopt.db, "The audit store", "FILE"},
         {"before", 'b', 0, G_OPTION_ARG_FILENAME, &aopt.before,
-         "Delete rows older than TIME (ISO 8601) or AGE (90d, 3y) (required)", "WHEN"},
+         "Delete rows older than TIME (ISO 8601) or AGE (90d, 3y); default with -c: "
+         "its AuditRetention",
+         "WHEN"},
         G_OPTION_ENTRY_NULL,
     };
     GOptionContext *ctx;
@@ -124,8 +126,24 @@ static int cmd_purge(int argc, char **argv)
     if (rc != 0)
         return rc;
     int64_t before = 0;
-    if (aopt.before == NULL)
-        rc = ctl_usage_error(ctx, "--before is required");
+    conf *cfg = NULL;
+    if (aopt.before == NULL && ctl_config_path() != NULL) {
+        /* AuditRetention of the milter's configuration decides. */
+        char cerr[CONF_ERR_MAX];
+        if ((cfg = conf_load(ctl_config_path(), cerr)) == NULL) {
+            g_option_context_free(ctx);
+            return ctl_refused(cerr);
+        }
+        if (cfg->audit_retention == 0) {
+            printf("AuditRetention is off: nothing purged\n");
+            conf_free(cfg);
+            g_option_context_free(ctx);
+            return 0;
+        }
+        before = (int64_t)time(NULL) - cfg->audit_retention;
+        conf_free(cfg);
+    } else if (aopt.before == NULL)
+        rc = ctl_usage_error(ctx, "--before is required (or -c CONFIG for its AuditRetention)");
     else if (parse_when(aopt.before, &before) < 0)
         rc = ctl_usage_error(ctx, "--before '%s' is neither an ISO 8601 time nor an age like 3y",
                              aopt.before);
