@@ -42,7 +42,7 @@ static int print_row(const audit_row *r, void *arg)
     const char *v[13];
     row_values(r, id, at, v);
     if (f == FMT_TABLE) {
-        printf("%-20s %-12s %-32.32s %-13s %-7s %-9s %-18s %s\n", at, r->queue_id, r->recipient,
+        printf("%-20s %-12s %-32.32s %-13s %-14s %-9s %-18s %s\n", at, r->queue_id, r->recipient,
                r->category, r->source, r->consent, r->action, r->reason);
     } else if (f == FMT_CSV) {
         for (int i = 0; i < 13; i++) {
@@ -212,7 +212,7 @@ int ctl_cmd_audit(int argc, char **argv)
     if (a == NULL)
         return ctl_refused(err);
     if (f == FMT_TABLE)
-        printf("%-20s %-12s %-32s %-13s %-7s %-9s %-18s %s\n", "TIME", "QUEUE-ID", "RECIPIENT",
+        printf("%-20s %-12s %-32s %-13s %-14s %-9s %-18s %s\n", "TIME", "QUEUE-ID", "RECIPIENT",
                "CATEGORY", "SOURCE", "CONSENT", "ACTION", "REASON");
     else if (f == FMT_CSV)
         puts("id,at,queue_id,message_id,sender,recipient,category,source,evidence,consent,"

@@ -35,6 +35,12 @@ typedef struct session {
 static GMutex flight_lock;
 static GCond flight_cond;
 static int in_flight;
+static gint draining;
+
+void callbacks_begin_drain(void)
+{
+    g_atomic_int_set(&draining, 1);
+}
 
 static void flight(int delta)
 {
@@ -89,6 +95,8 @@ static const char *queue_id(SMFICTX *ctx)
 static sfsistat on_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *addr)
 {
     (void)hostname;
+    if (g_atomic_int_get(&draining))
+        return SMFIS_TEMPFAIL; /* stopping: the MTA keeps the mail and retries */
     session *s = g_new0(session, 1);
     s->rcpts = g_ptr_array_new_with_free_func(g_free);
     s->message = g_string_sized_new(8192);
@@ -113,6 +121,10 @@ static sfsistat on_envfrom(SMFICTX *ctx, char **argv)
     if (s == NULL)
         return SMFIS_TEMPFAIL;
     end_message(s); /* a new transaction on the same connection */
+    if (g_atomic_int_get(&draining)) {
+        smfi_setreply(ctx, "451", "4.3.2", "consent check restarting, try again later");
+        return SMFIS_TEMPFAIL;
+    }
     s->in_message = true;
     flight(+1);
     s->sender = g_strdup(argv[0] ? argv[0] : "");

@@ -13,6 +13,12 @@
 /* The filter to register with smfi_register. */
 struct smfiDesc *callbacks_filter(void);
 
+/* From now on, new connections and new messages get a tempfail (the MTA
+ * keeps them and retries); messages already under way go on. Debian's
+ * libmilter stops serving every session once smfi_stop() is called, so a
+ * graceful stop drains first and stops libmilter after. */
+void callbacks_begin_drain(void);
+
 /* Waits up to `seconds` for messages in flight to finish; true if none is
  * left. */
 bool callbacks_wait_idle(int seconds);

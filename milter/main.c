@@ -5,7 +5,10 @@
  *
  * libmilter runs in a thread of its own. The main thread, which the kernel
  * prefers for process-directed signals, waits for HUP/TERM/INT itself, so
- * libmilter's signal thread (which would stop on HUP) never sees them.
+ * libmilter's signal thread (which would stop on HUP) never sees them. On
+ * TERM the callbacks first drain (new work tempfailed, work under way
+ * finished), and only then is libmilter stopped, since Debian's libmilter
+ * serves no session at all once stopped.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -238,16 +241,16 @@ static int run_daemon(const char *config_path)
             runtime_release(cur);
             continue;
         }
-        log_msg(LOG_INFO, NULL, "signal %d: no new connections; finishing messages in flight",
+        log_msg(LOG_INFO, NULL, "signal %d: finishing messages in flight, new ones tempfailed",
                 sig);
-        smfi_stop();
         break;
     }
-    pthread_join(tid, NULL);
-    bool idle = callbacks_wait_idle(DRAIN_SECONDS);
-    if (!idle)
+    callbacks_begin_drain();
+    if (!callbacks_wait_idle(DRAIN_SECONDS))
         log_msg(LOG_WARNING, NULL, "stopping with messages still in flight after %d s; the MTA "
                                    "keeps and retries them", DRAIN_SECONDS);
+    smfi_stop();
+    pthread_join(tid, NULL);
     runtime_shutdown();
     rc = smfi_result == MI_SUCCESS ? 0 : 1;
     log_msg(LOG_INFO, NULL, "stopped");

@@ -8,7 +8,12 @@ milter=$1 ctl=$2 script=$3
 here=$(cd "$(dirname "$0")" && pwd)
 dir=$(mktemp -d /tmp/consent-mt.XXXXXX)
 pid=
+holder=
 cleanup() {
+    if [ -n "$holder" ]; then
+        kill "$holder" 2>/dev/null || true
+        wait "$holder" 2>/dev/null || true
+    fi
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
         kill -TERM "$pid" 2>/dev/null || true
         i=0
@@ -44,13 +49,41 @@ with open(path, "r+b") as f:
 PY
     ;;
 missing) database=$dir/no-such-store.db ;;
+locked)
+    # Another process holds the store exclusively (as a stuck writer or a
+    # backup in exclusive mode would); readers wait DatabaseTimeout, then fail.
+    mkfifo "$dir/lock.fifo"
+    sqlite3 "$db" <"$dir/lock.fifo" >/dev/null 2>&1 &
+    holder=$!
+    exec 9>"$dir/lock.fifo"
+    echo "PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; SELECT count(*) FROM events;" >&9
+    i=0
+    until ! sqlite3 -cmd ".timeout 10" "$db" "SELECT 1" >/dev/null 2>&1 || [ $i -ge 50 ]; do
+        sleep 0.1; i=$((i + 1))
+    done
+    ;;
 esac
 
 sed -n 's/^-- config: *//p' "$script" >"$dir/script.conf"
+socket="inet:$port@127.0.0.1"
+if [ "$(sed -n 's/^-- setup: *//p' "$script")" = privileges ]; then
+    # A UNIX socket, a pid file, and the unprivileged user "nobody": the
+    # store must be readable and the audit directory writable for it.
+    socket="local:$dir/run/milter.sock"
+    mkdir -p "$dir/run" "$dir/state"
+    chmod 755 "$dir"
+    chmod 644 "$db" "$db-wal" "$db-shm" 2>/dev/null || true
+    chown nobody "$dir/run" "$dir/state"
+    echo "UserID nobody" >>"$dir/script.conf"
+    echo "PidFile $dir/run/milter.pid" >>"$dir/script.conf"
+    echo "UMask 007" >>"$dir/script.conf"
+fi
+audit_db=$dir/audit.db
+[ -d "$dir/state" ] && audit_db=$dir/state/audit.db
 {
-    echo "Socket inet:$port@127.0.0.1"
+    echo "Socket $socket"
     echo "Database $database"
-    echo "AuditDatabase $dir/audit.db"
+    echo "AuditDatabase $audit_db"
     echo "Syslog no"
     # the script's own settings win over this default
     grep -qi '^TrustedHeaderFrom' "$dir/script.conf" || echo "TrustedHeaderFrom 127.0.0.0/8"
@@ -62,7 +95,21 @@ sed -n 's/^-- config: *//p' "$script" >"$dir/script.conf"
 pid=$!
 
 status=0
-miltertest -D socket="inet:$port@127.0.0.1" -D common="$here/common.lua" \
+if [ "${socket#local:}" != "$socket" ]; then
+    i=0
+    while [ ! -S "${socket#local:}" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    # the process runs as nobody, wrote its pid file, and made the socket
+    # with the UMask: owner and group only
+    i=0
+    while [ "$(ps -o user= -p "$pid" | tr -d ' ')" != nobody ] && [ $i -lt 50 ]; do
+        sleep 0.1; i=$((i + 1))
+    done
+    [ "$(ps -o user= -p "$pid" | tr -d ' ')" = nobody ] || { echo "not running as nobody" >&2; status=1; }
+    [ "$(cat "$dir/run/milter.pid" 2>/dev/null)" = "$pid" ] || { echo "pid file wrong" >&2; status=1; }
+    mode=$(stat -c %a "${socket#local:}")
+    [ "$mode" = 770 ] || { echo "socket mode $mode, expected 770" >&2; status=1; }
+fi
+miltertest -D socket="$socket" -D common="$here/common.lua" \
     -D withdraw_cmd="$ctl -d $db withdraw live@example.com >/dev/null" \
     -s "$script" || status=$?
 
@@ -85,7 +132,8 @@ fi
 # message is not held back: the MTA keeps it and retries).
 held=$(grep 'denied=[1-9]' "$dir/milter.log" | grep -vc 'action=tempfail' || true)
 if [ "$held" -gt 0 ]; then
-    rows=$("$ctl" audit --audit-db "$dir/audit.db" --format csv | tail -n +2 | wc -l)
+    rows=$("$ctl" audit --audit-db "$audit_db" --format csv | tail -n +2 | wc -l)
     [ "$rows" -gt 0 ] || { echo "$(basename "$script"): held back, but nothing audited" >&2; exit 1; }
 fi
+[ -n "${MT_SHOW_LOG:-}" ] && cat "$dir/milter.log"
 echo "$(basename "$script"): passed"
