@@ -2,7 +2,9 @@
  * consentctl audit — lists, exports and purges the milter's audit store:
  * the record of every recipient a message was held back from.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -88,6 +90,28 @@ static char *audit_path(int *rc)
     return g_strdup(DEFAULT_AUDIT_DB);
 }
 
+/* Opens the audit store named by --audit-db, -c or the default; on failure
+ * reports it and sets *rc. */
+static audit *open_audit(bool readonly, int *rc)
+{
+    char *path = audit_path(rc);
+    if (path == NULL)
+        return NULL;
+    char err[STORE_ERR_MAX];
+    struct stat st;
+    if (stat(path, &st) < 0) { /* only the milter creates an audit store */
+        fprintf(stderr, "consentctl: cannot open audit store %s: %s\n", path, strerror(errno));
+        g_free(path);
+        *rc = EXIT_REFUSED;
+        return NULL;
+    }
+    audit *a = audit_open(path, readonly, err);
+    g_free(path);
+    if (a == NULL)
+        *rc = ctl_refused(err);
+    return a;
+}
+
 /* A time as ISO 8601, or an age ("90d", "3y") counted back from now. */
 static int parse_when(const char *text, int64_t *out)
 {
@@ -150,14 +174,10 @@ static int cmd_purge(int argc, char **argv)
     g_option_context_free(ctx);
     if (rc != 0)
         return rc;
-    char *path = audit_path(&rc);
-    if (path == NULL)
+    audit *a = open_audit(false, &rc);
+    if (a == NULL)
         return rc;
     char err[STORE_ERR_MAX];
-    audit *a = audit_open(path, false, err);
-    g_free(path);
-    if (a == NULL)
-        return ctl_refused(err);
     long deleted = 0;
     if (audit_purge(a, before, &deleted, err) < 0) {
         rc = ctl_refused(err);
@@ -203,14 +223,10 @@ int ctl_cmd_audit(int argc, char **argv)
     g_option_context_free(ctx);
     if (rc != 0)
         return rc;
-    char *path = audit_path(&rc);
-    if (path == NULL)
+    audit *a = open_audit(true, &rc);
+    if (a == NULL)
         return rc;
     char err[STORE_ERR_MAX];
-    audit *a = audit_open(path, true, err);
-    g_free(path);
-    if (a == NULL)
-        return ctl_refused(err);
     if (f == FMT_TABLE)
         printf("%-20s %-12s %-32s %-13s %-14s %-9s %-18s %s\n", "TIME", "QUEUE-ID", "RECIPIENT",
                "CATEGORY", "SOURCE", "CONSENT", "ACTION", "REASON");

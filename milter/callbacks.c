@@ -213,7 +213,10 @@ static int record_audit(session *s, const message_decision *md, const char *qid,
             .category = classifier_category_name(md->verdict.category),
             .source = classifier_source_name(md->verdict.source),
             .evidence = evidence,
-            .consent = r->lookup_failed ? "unknown" : consent_kind_name(r->state.kind),
+            .consent = r->lookup_failed ? "unknown"
+                       : md->verdict.category != CATEGORY_PROMOTIONAL
+                           ? "not-needed" /* never looked up */
+                           : consent_kind_name(r->state.kind),
             .action = r->d.allow ? "passed" : md->plan.denied_action,
             .mode = conf_mode_name(cfg->mode),
             .reason = r->lookup_failed ? "store-error" : decide_reason_code(r->d.reason),

@@ -71,7 +71,8 @@ static int check_config(const char *path)
     return 0;
 }
 
-static int drop_privileges(const char *user_id)
+/* UserID "user" or "user:group" -> ids (the user's own group by default). */
+static int resolve_user(const char *user_id, uid_t *uid, gid_t *gid, char **name)
 {
     gchar **parts = g_strsplit(user_id, ":", 2);
     struct passwd *pw = getpwnam(parts[0]);
@@ -80,28 +81,34 @@ static int drop_privileges(const char *user_id)
         log_msg(LOG_ERR, NULL, "UserID: no such user '%s'", parts[0]);
         goto out;
     }
-    gid_t gid = pw->pw_gid;
+    *uid = pw->pw_uid;
+    *gid = pw->pw_gid;
+    *name = g_strdup(pw->pw_name);
     if (parts[1] != NULL) {
         struct group *gr = getgrnam(parts[1]);
         if (gr == NULL) {
             log_msg(LOG_ERR, NULL, "UserID: no such group '%s'", parts[1]);
+            g_free(*name);
             goto out;
         }
-        gid = gr->gr_gid;
-    }
-    if (getuid() == pw->pw_uid) {
-        rc = 0;
-        goto out;
-    }
-    if (setgroups(0, NULL) < 0 || setgid(gid) < 0 || initgroups(pw->pw_name, gid) < 0 ||
-        setuid(pw->pw_uid) < 0) {
-        log_msg(LOG_ERR, NULL, "UserID: cannot become %s: %s", user_id, strerror(errno));
-        goto out;
+        *gid = gr->gr_gid;
     }
     rc = 0;
 out:
     g_strfreev(parts);
     return rc;
+}
+
+static int drop_privileges(uid_t uid, gid_t gid, const char *name)
+{
+    if (getuid() == uid)
+        return 0;
+    if (setgroups(0, NULL) < 0 || setgid(gid) < 0 || initgroups(name, gid) < 0 ||
+        setuid(uid) < 0) {
+        log_msg(LOG_ERR, NULL, "UserID: cannot become %s: %s", name, strerror(errno));
+        return -1;
+    }
+    return 0;
 }
 
 static int daemonize(void)
@@ -175,9 +182,16 @@ static int run_daemon(const char *config_path)
         fprintf(stderr, "consent-milter: %s\n", err);
         return 1;
     }
-    log_setup(boot->syslog, boot->syslog_facility, opt.foreground);
+    /* Until the daemon detaches, errors also go to the terminal: a start
+     * that fails must say why where it was started. */
+    log_setup(boot->syslog, boot->syslog_facility, true);
     umask(boot->umask);
     int rc = 1;
+    uid_t uid = 0;
+    gid_t gid = 0;
+    char *user = NULL;
+    if (boot->user_id != NULL && resolve_user(boot->user_id, &uid, &gid, &user) < 0)
+        goto out;
     if (smfi_setconn(boot->socket) != MI_SUCCESS ||
         smfi_register(*callbacks_filter()) != MI_SUCCESS) {
         log_msg(LOG_ERR, NULL, "cannot set up libmilter for %s", boot->socket);
@@ -188,24 +202,26 @@ static int run_daemon(const char *config_path)
         goto out;
     }
     const char *path = unix_socket_path(boot->socket);
-    if (path != NULL && boot->user_id != NULL) {
-        struct passwd *pw = getpwnam(boot->user_id);
-        if (pw != NULL && chown(path, pw->pw_uid, (gid_t)-1) < 0)
-            log_msg(LOG_WARNING, NULL, "cannot hand %s to %s: %s", path, boot->user_id,
-                    strerror(errno));
-    }
-    if (!opt.foreground && daemonize() < 0) {
-        log_msg(LOG_ERR, NULL, "cannot become a daemon: %s", strerror(errno));
+    if (path != NULL && user != NULL && chown(path, uid, gid) < 0)
+        log_msg(LOG_WARNING, NULL, "cannot hand %s to %s: %s", path, boot->user_id,
+                strerror(errno));
+    /* Everything that can fail at start happens before detaching, as the
+     * unprivileged user: the stores it opens then belong to that user. */
+    if (user != NULL && drop_privileges(uid, gid, user) < 0)
         goto out;
-    }
-    if (boot->pid_file != NULL && write_pid_file(boot->pid_file) < 0)
-        goto out;
-    if (boot->user_id != NULL && drop_privileges(boot->user_id) < 0)
-        goto out;
-
     runtime *rt = runtime_build(config_path, err);
     if (rt == NULL) {
         log_msg(LOG_ERR, NULL, "%s", err);
+        goto out;
+    }
+    if (!opt.foreground && daemonize() < 0) {
+        log_msg(LOG_ERR, NULL, "cannot become a daemon: %s", strerror(errno));
+        runtime_free_unused(rt);
+        goto out;
+    }
+    log_setup(boot->syslog, boot->syslog_facility, opt.foreground);
+    if (boot->pid_file != NULL && write_pid_file(boot->pid_file) < 0) {
+        runtime_free_unused(rt);
         goto out;
     }
     runtime_install(rt);
@@ -257,6 +273,7 @@ static int run_daemon(const char *config_path)
 out:
     if (boot->pid_file != NULL && rc == 0)
         unlink(boot->pid_file);
+    g_free(user);
     conf_free(boot);
     return rc;
 }

@@ -42,6 +42,11 @@ fail:
     return NULL;
 }
 
+void runtime_free_unused(runtime *rt)
+{
+    runtime_free(rt);
+}
+
 void runtime_install(runtime *rt)
 {
     g_mutex_lock(&lock);

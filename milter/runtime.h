@@ -24,6 +24,9 @@ typedef struct runtime {
  * classifier, opens (creating) the audit store. NULL with err on failure. */
 runtime *runtime_build(const char *config_path, char err[CONF_ERR_MAX]);
 
+/* Frees a snapshot that was never installed. */
+void runtime_free_unused(runtime *rt);
+
 /* Makes rt the current snapshot (taking over the caller's reference) and
  * drops the previous one once nobody uses it. */
 void runtime_install(runtime *rt);
