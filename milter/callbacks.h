@@ -13,6 +13,11 @@
 /* The filter to register with smfi_register. */
 struct smfiDesc *callbacks_filter(void);
 
+/* Tells the callbacks whether the MTA reaches us over TCP (inet:, inet6:)
+ * rather than a local socket; decides what is negotiated (see
+ * on_negotiate). Call once before smfi_main(); the default is TCP. */
+void callbacks_set_tcp(bool tcp);
+
 /* From now on, new connections and new messages get a tempfail (the MTA
  * keeps them and retries); messages already under way go on. Debian's
  * libmilter stops serving every session once smfi_stop() is called, so a

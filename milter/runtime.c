@@ -14,6 +14,7 @@ static void runtime_free(runtime *rt)
 {
     if (rt == NULL)
         return;
+    storepool_free(rt->pool);
     audit_close(rt->audit);
     classifier_free(rt->cls);
     conf_free(rt->cfg);
@@ -36,6 +37,9 @@ runtime *runtime_build(const char *config_path, char err[CONF_ERR_MAX])
         snprintf(err, CONF_ERR_MAX, "AuditDatabase: %.200s", aerr);
         goto fail;
     }
+    /* Idle handles kept between messages: enough for every worker thread
+     * libmilter keeps busy on two to a few dozen cores. */
+    rt->pool = storepool_new(rt->cfg->database, rt->cfg->database_timeout_ms, 64);
     return rt;
 fail:
     runtime_free(rt);

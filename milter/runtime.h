@@ -1,7 +1,7 @@
 /*
  * runtime — the configuration snapshot the milter runs on: the parsed
- * configuration, the classifier built from its signals file and the open
- * audit store, shared by reference count. A reload builds a new snapshot
+ * configuration, the classifier built from its signals file, the open
+ * audit store and the pool of read-only consent store handles, shared by reference count. A reload builds a new snapshot
  * and swaps it in; messages in flight finish on the one they started with.
  * This is the only mutable global of the daemon besides libmilter's own.
  */
@@ -11,12 +11,14 @@
 #include "audit.h"
 #include "classifier.h"
 #include "conf.h"
+#include "storepool.h"
 
 typedef struct runtime {
     conf *cfg;
     classifier *cls;
     audit *audit;
-    unsigned generation; /* changes with every swap: thread caches compare it */
+    storepool *pool; /* read-only handles on cfg->database */
+    unsigned generation; /* changes with every swap */
     int refs;            /* guarded by the runtime lock */
 } runtime;
 

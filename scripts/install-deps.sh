@@ -10,7 +10,7 @@ set -eu
 
 PACKAGES="build-essential cmake pkg-config clang libclang-rt-14-dev valgrind \
 libmilter-dev libgmime-3.0-dev libglib2.0-dev libsqlite3-dev sqlite3 check \
-postfix swaks miltertest python3"
+postfix swaks miltertest python3 python3-milter"
 
 missing=""
 for p in $PACKAGES; do

@@ -1,0 +1,99 @@
+/*
+ * storepool — a mutex-guarded stack of idle read-only store handles (see
+ * storepool.h). Opening and closing happen outside the lock.
+ */
+#include "storepool.h"
+
+#include <glib.h>
+#include <sys/stat.h>
+
+struct storepool {
+    GMutex lock;
+    char *path;
+    int busy_ms;
+    unsigned max_idle, n_idle;
+    storepool_lease *idle; /* max_idle entries; the top is n_idle - 1 */
+    unsigned long opened;
+};
+
+storepool *storepool_new(const char *path, int busy_ms, unsigned max_idle)
+{
+    storepool *p = g_new0(storepool, 1);
+    g_mutex_init(&p->lock);
+    p->path = g_strdup(path);
+    p->busy_ms = busy_ms;
+    p->max_idle = max_idle;
+    p->idle = g_new0(storepool_lease, max_idle ? max_idle : 1);
+    return p;
+}
+
+void storepool_free(storepool *p)
+{
+    if (p == NULL)
+        return;
+    for (unsigned i = 0; i < p->n_idle; i++)
+        store_close(p->idle[i].st);
+    g_free(p->idle);
+    g_free(p->path);
+    g_mutex_clear(&p->lock);
+    g_free(p);
+}
+
+int storepool_take(storepool *p, storepool_lease *lease, char err[STORE_ERR_MAX])
+{
+    *lease = (storepool_lease){0};
+    struct stat st;
+    bool present = stat(p->path, &st) == 0;
+    for (;;) {
+        storepool_lease top = {0};
+        g_mutex_lock(&p->lock);
+        if (p->n_idle > 0)
+            top = p->idle[--p->n_idle];
+        g_mutex_unlock(&p->lock);
+        if (top.st == NULL)
+            break;
+        if (present && top.dev == st.st_dev && top.ino == st.st_ino) {
+            *lease = top;
+            return 0;
+        }
+        store_close(top.st); /* the file was replaced or removed */
+    }
+    store *s = store_open_wait(p->path, STORE_READONLY, p->busy_ms, err);
+    if (s == NULL)
+        return -1;
+    /* The file may have been created between stat() and the open: a
+     * handle without a known inode is simply not reused. */
+    *lease = (storepool_lease){.st = s,
+                               .dev = present ? st.st_dev : 0,
+                               .ino = present ? st.st_ino : 0};
+    g_mutex_lock(&p->lock);
+    p->opened++;
+    g_mutex_unlock(&p->lock);
+    return 0;
+}
+
+void storepool_give(storepool *p, storepool_lease *lease, bool failed)
+{
+    if (lease->st == NULL)
+        return;
+    bool kept = false;
+    if (!failed && lease->ino != 0) {
+        g_mutex_lock(&p->lock);
+        if (p->n_idle < p->max_idle) {
+            p->idle[p->n_idle++] = *lease;
+            kept = true;
+        }
+        g_mutex_unlock(&p->lock);
+    }
+    if (!kept)
+        store_close(lease->st);
+    *lease = (storepool_lease){0};
+}
+
+unsigned long storepool_opened(const storepool *p)
+{
+    g_mutex_lock((GMutex *)&p->lock);
+    unsigned long n = p->opened;
+    g_mutex_unlock((GMutex *)&p->lock);
+    return n;
+}
