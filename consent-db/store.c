@@ -169,6 +169,21 @@ static int reopen_immutable(store *s, char err[STORE_ERR_MAX])
     return 0;
 }
 
+/* Process-wide SQLite settings, before its first use. Memory statistics
+ * off: SQLite then takes no global mutex around each of its allocations.
+ * Debian's libsqlite3 is built without lookaside memory, so every small
+ * allocation goes to malloc, and with statistics on, lookups on handles in
+ * different threads queue on that one mutex (measured with two threads:
+ * about one lookup in ten waited). sqlite3_config() is refused once SQLite
+ * is initialised (another library of the process got there first); then
+ * the statistics simply stay on. */
+static gpointer configure_sqlite(gpointer unused)
+{
+    (void)unused;
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return NULL;
+}
+
 store *store_open(const char *path, int flags, char err[STORE_ERR_MAX])
 {
     return store_open_wait(path, flags, DEFAULT_BUSY_MS, err);
@@ -176,6 +191,8 @@ store *store_open(const char *path, int flags, char err[STORE_ERR_MAX])
 
 store *store_open_wait(const char *path, int flags, int busy_ms, char err[STORE_ERR_MAX])
 {
+    static GOnce sqlite_once = G_ONCE_INIT;
+    g_once(&sqlite_once, configure_sqlite, NULL);
     err[0] = '\0';
     bool readonly = (flags & STORE_READONLY) != 0;
     bool create = (flags & STORE_CREATE) != 0 && !readonly;
