@@ -74,6 +74,7 @@ printf 'Socket inet:%s@127.0.0.1\n%s\n' "$tport" "$common" >"$T/consent-tcp.conf
 milter_start "$T/consent-tcp.conf" || exit 1
 tcp_pid=$MILTER_PID
 MILTER_PID= # milter_start runs one at a time; the first stays tracked by PID
+# shellcheck disable=SC2034 # read by milter_start (tests/e2e/lib.sh)
 MILTER_LOG=$T/milter-local.log
 milter_start "$T/consent-local.conf" || exit 1
 (umask 000 && exec /usr/bin/python3 "$here/pymilter_consent.py" "local:$psock" "$T/consent.db" \

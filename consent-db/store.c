@@ -37,6 +37,8 @@ void store_close(store *s)
         return;
     sqlite3_finalize(s->lookup);
     sqlite3_finalize(s->insert);
+    sqlite3_finalize(s->begin);
+    sqlite3_finalize(s->end);
     sqlite3_close(s->db);
     free(s);
 }
@@ -117,6 +119,13 @@ static int prepare(store *s, char err[STORE_ERR_MAX])
                            "SELECT " EVENT_COLUMNS " FROM events WHERE address_key = ?1 ORDER BY id",
                            -1, SQLITE_PREPARE_PERSISTENT, &s->lookup, NULL) != SQLITE_OK) {
         store_sql_error(s, "cannot prepare the lookup", err);
+        return -1;
+    }
+    if (sqlite3_prepare_v3(s->db, "BEGIN", -1, SQLITE_PREPARE_PERSISTENT, &s->begin, NULL) !=
+            SQLITE_OK ||
+        sqlite3_prepare_v3(s->db, "ROLLBACK", -1, SQLITE_PREPARE_PERSISTENT, &s->end, NULL) !=
+            SQLITE_OK) {
+        store_sql_error(s, "cannot prepare the snapshot statements", err);
         return -1;
     }
     if (s->readonly)
@@ -487,6 +496,27 @@ int store_lookup(store *s, const char *address, const char *purpose,
         return -1;
     state_fold_finish(&f, max_age, now, out);
     return 0;
+}
+
+int store_snapshot_begin(store *s, char err[STORE_ERR_MAX])
+{
+    /* A deferred BEGIN: the read transaction, and with it the snapshot,
+     * starts with the first lookup and holds until store_snapshot_end. */
+    int rc = sqlite3_step(s->begin);
+    sqlite3_reset(s->begin);
+    if (rc != SQLITE_DONE) {
+        store_sql_error(s, "cannot begin a read transaction", err);
+        return -1;
+    }
+    return 0;
+}
+
+void store_snapshot_end(store *s)
+{
+    if (sqlite3_get_autocommit(s->db))
+        return; /* nothing open (a failed lookup may have ended it) */
+    sqlite3_step(s->end);
+    sqlite3_reset(s->end);
 }
 
 int store_history(store *s, const char *address, store_event_fn fn, void *ctx,

@@ -171,6 +171,14 @@ int store_lookup(store *s, const char *address, const char *purpose,
                  bool case_sensitive_local, int64_t max_age, int64_t now,
                  consent_state *out, char err[STORE_ERR_MAX]);
 
+/* Makes the lookups that follow, until store_snapshot_end, read one
+ * snapshot of the store: every recipient of a message is judged against
+ * the same state, and the file and WAL locks are taken once for all of
+ * them instead of once per lookup. Returns -1 with err if it cannot begin.
+ * store_snapshot_end is always safe to call, also after a failed lookup. */
+int store_snapshot_begin(store *s, char err[STORE_ERR_MAX]);
+void store_snapshot_end(store *s);
+
 /* Calls fn for each event of the address's history, in recording order.
  * fn returns 0 to go on, non-zero to stop. */
 typedef int (*store_event_fn)(const store_event *ev, void *ctx);

@@ -15,6 +15,7 @@ struct store {
     bool readonly;
     sqlite3_stmt *lookup; /* one address's history, prepared once */
     sqlite3_stmt *insert; /* read-write handles only */
+    sqlite3_stmt *begin, *end; /* a snapshot over several lookups */
 };
 
 /* Fills err with "consent store PATH: <what>: <sqlite's message>". */

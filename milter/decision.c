@@ -26,15 +26,26 @@ void decide_message(const runtime *rt, store *st, const char *open_error, const 
     out->rcpts = g_new0(rcpt_result, n ? n : 1);
     out->n = n;
     bool lookup_failed = false;
+    /* Several lookups: one snapshot, one set of locks (see store.h). A
+     * failure to begin is left to the lookups, which then report it. */
+    bool snapshot = needs_consent && st != NULL && n > 1;
+    char serr[STORE_ERR_MAX];
+    if (snapshot && store_snapshot_begin(st, serr) < 0)
+        snapshot = false;
     for (size_t i = 0; i < n; i++) {
         rcpt_result *r = &out->rcpts[i];
         r->address = rcpts[i];
         if (needs_consent) {
             char err[STORE_ERR_MAX];
-            if (st == NULL) {
+            if (st == NULL || lookup_failed) {
+                /* Once one lookup failed (a corrupt page, an I/O error,
+                 * a lock held past DatabaseTimeout), the message is not
+                 * decided on this handle any more: the others would fail
+                 * the same way, a lock each after its own wait. */
                 r->lookup_failed = true;
-                snprintf(out->store_error, sizeof out->store_error, "%s",
-                         open_error ? open_error : "the consent store is not open");
+                if (!lookup_failed)
+                    snprintf(out->store_error, sizeof out->store_error, "%s",
+                             open_error ? open_error : "the consent store is not open");
             } else if (store_lookup(st, rcpts[i], purpose, cfg->local_part_case_sensitive,
                                     cfg->consent_max_age, now, &r->state, err) < 0) {
                 r->lookup_failed = true;
@@ -54,6 +65,8 @@ void decide_message(const runtime *rt, store *st, const char *open_error, const 
         else
             out->denied++;
     }
+    if (snapshot)
+        store_snapshot_end(st);
     plan_input in = {cfg->mode, cfg->mixed, cfg->on_database_error, out->allowed, out->denied,
                      lookup_failed};
     out->plan = plan_make(&in);

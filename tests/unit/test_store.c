@@ -268,6 +268,32 @@ START_TEST(test_reader_sees_changes_without_reopen)
 }
 END_TEST
 
+/* A message's recipients are judged against one snapshot: a change made
+ * while its lookups run is seen from the next message on. */
+START_TEST(test_snapshot_over_several_lookups)
+{
+    store *w = open_ok(STORE_CREATE);
+    store *r = open_ok(STORE_READONLY);
+    record(w, "a@example.com", STORE_GRANT, NULL);
+    store_snapshot_end(r); /* safe with nothing open */
+    char err[STORE_ERR_MAX];
+    ck_assert_int_eq(store_snapshot_begin(r, err), 0);
+    ck_assert_int_eq(lookup(r, "a@example.com", NULL), CONSENT_GRANTED);
+    record(w, "a@example.com", STORE_WITHDRAW, NULL); /* the writer is not blocked */
+    ck_assert_int_eq(lookup(r, "a@example.com", NULL), CONSENT_GRANTED);
+    ck_assert_int_eq(lookup(r, "b@example.com", NULL), CONSENT_NONE);
+    store_snapshot_end(r);
+    ck_assert_int_eq(lookup(r, "a@example.com", NULL), CONSENT_WITHDRAWN);
+    /* again, and ended twice */
+    ck_assert_int_eq(store_snapshot_begin(r, err), 0);
+    ck_assert_int_eq(lookup(r, "a@example.com", NULL), CONSENT_WITHDRAWN);
+    store_snapshot_end(r);
+    store_snapshot_end(r);
+    store_close(r);
+    store_close(w);
+}
+END_TEST
+
 #define THREAD_LOOKUPS 20000
 #define SEEDED 500
 
@@ -584,6 +610,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_export_restores);
     tcase_add_test(tc, test_case_sensitive_keeps_objection);
     tcase_add_test(tc, test_record_validation);
+    tcase_add_test(tc, test_snapshot_over_several_lookups);
     suite_add_tcase(s, tc);
     return s;
 }
