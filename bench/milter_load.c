@@ -73,83 +73,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "latency_hist.h"
+
 #define MAX_GROUPS 8
 #define IN_BUF (MILTER_CHUNK_SIZE + 64)
 #define MAX_REPLY (1024 * 1024)
-
-/* ---- histogram: 64 linear sub-buckets per power of two, in nanoseconds */
-
-#define H_SUB 64
-#define H_BUCKETS (2 * H_SUB + 40 * H_SUB)
-
-typedef struct hist {
-    uint64_t n[H_BUCKETS];
-    uint64_t count, max;
-    double sum;
-} hist;
-
-static int msb64(uint64_t v)
-{
-    return 63 - __builtin_clzll(v);
-}
-
-static void hist_add(hist *h, uint64_t ns)
-{
-    size_t idx;
-    if (ns < 2 * H_SUB) {
-        idx = (size_t)ns;
-    } else {
-        int shift = msb64(ns) - 6; /* ns >> shift lies in 64..127 */
-        idx = 2 * H_SUB + (size_t)(shift - 1) * H_SUB + (size_t)((ns >> shift) - H_SUB);
-        if (idx >= H_BUCKETS)
-            idx = H_BUCKETS - 1;
-    }
-    h->n[idx]++;
-    h->count++;
-    h->sum += (double)ns;
-    if (ns > h->max)
-        h->max = ns;
-}
-
-/* The midpoint of bucket idx, in nanoseconds. */
-static double hist_value(size_t idx)
-{
-    if (idx < 2 * H_SUB)
-        return (double)idx;
-    size_t rel = idx - 2 * H_SUB;
-    int shift = (int)(rel / H_SUB) + 1;
-    uint64_t sub = rel % H_SUB + H_SUB;
-    return (double)(sub << shift) + (double)((uint64_t)1 << shift) / 2.0;
-}
-
-static void hist_merge(hist *into, const hist *from)
-{
-    for (size_t i = 0; i < H_BUCKETS; i++)
-        into->n[i] += from->n[i];
-    into->count += from->count;
-    into->sum += from->sum;
-    if (from->max > into->max)
-        into->max = from->max;
-}
-
-/* The q-quantile (0 < q <= 1) in microseconds; 0 when empty. */
-static double hist_quantile_us(const hist *h, double q)
-{
-    if (h->count == 0)
-        return 0;
-    uint64_t rank = (uint64_t)ceil(q * (double)h->count);
-    if (rank < 1)
-        rank = 1;
-    uint64_t seen = 0;
-    for (size_t i = 0; i < H_BUCKETS; i++) {
-        seen += h->n[i];
-        if (seen >= rank) {
-            double v = hist_value(i);
-            return (v > (double)h->max ? (double)h->max : v) / 1e3;
-        }
-    }
-    return (double)h->max / 1e3;
-}
 
 /* ---- options and shared state */
 
@@ -225,7 +153,7 @@ typedef struct conn {
     size_t in_start, in_end;
     unsigned char *reply; /* a reply larger than the input buffer */
     /* statistics (measured window only, except where said) */
-    hist eom, txn;
+    latency_hist eom, txn;
     uint64_t messages, results[R_N], mods[M_N], rcpt_rejected, early_final, skips;
     uint64_t unexpected, all_messages, late, writes;
     double max_lag, last_done;
@@ -725,8 +653,8 @@ static int message(conn *c)
         c->results[result]++;
         for (int i = 0; i < M_N; i++)
             c->mods[i] += mods[i];
-        hist_add(&c->eom, t1 - t_eob);
-        hist_add(&c->txn, t1 - t0);
+        latency_hist_add(&c->eom, t1 - t_eob);
+        latency_hist_add(&c->txn, t1 - t0);
         c->last_done = done;
         if ((opt.expect >= 0 && result != opt.expect) ||
             (opt.expect_delrcpt >= 0 && mods[M_DELRCPT] != (uint64_t)opt.expect_delrcpt))
@@ -743,7 +671,7 @@ early:
         c->messages++;
         c->early_final++;
         c->results[result]++;
-        hist_add(&c->txn, t_done - t0);
+        latency_hist_add(&c->txn, t_done - t0);
         c->last_done = (double)t_done / 1e9;
         if (opt.expect >= 0 && result != opt.expect)
             c->unexpected++;
@@ -1158,7 +1086,7 @@ int main(int argc, char **argv)
         pthread_join(conns[i].tid, NULL);
 
     /* merge */
-    static hist eom, txn;
+    static latency_hist eom, txn;
     uint64_t messages = 0, results[R_N] = {0}, mods[M_N] = {0}, rcpt_rejected = 0, early = 0;
     uint64_t unexpected = 0, late = 0, skips = 0, all = 0, writes = 0;
     unsigned connect_errors = opt.conns - started, protocol_errors = 0;
@@ -1166,8 +1094,8 @@ int main(int argc, char **argv)
     const char *first_error = NULL;
     for (unsigned i = 0; i < started; i++) {
         conn *c = &conns[i];
-        hist_merge(&eom, &c->eom);
-        hist_merge(&txn, &c->txn);
+        latency_hist_merge(&eom, &c->eom);
+        latency_hist_merge(&txn, &c->txn);
         messages += c->messages;
         for (int k = 0; k < R_N; k++)
             results[k] += c->results[k];
@@ -1219,12 +1147,12 @@ int main(int argc, char **argv)
                (unsigned long long)(all - messages));
         printf("  end-of-message latency: p50 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us, "
                "mean %.1f us\n",
-               hist_quantile_us(&eom, 0.5), hist_quantile_us(&eom, 0.99),
-               hist_quantile_us(&eom, 0.999), (double)eom.max / 1e3,
-               eom.count ? eom.sum / (double)eom.count / 1e3 : 0.0);
+               latency_hist_quantile_us(&eom, 0.5), latency_hist_quantile_us(&eom, 0.99),
+               latency_hist_quantile_us(&eom, 0.999), (double)eom.max_ns / 1e3,
+               eom.count ? eom.sum_ns / (double)eom.count / 1e3 : 0.0);
         printf("  transaction latency:    p50 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us\n",
-               hist_quantile_us(&txn, 0.5), hist_quantile_us(&txn, 0.99),
-               hist_quantile_us(&txn, 0.999), (double)txn.max / 1e3);
+               latency_hist_quantile_us(&txn, 0.5), latency_hist_quantile_us(&txn, 0.99),
+               latency_hist_quantile_us(&txn, 0.999), (double)txn.max_ns / 1e3);
         printf("  results:");
         for (int k = 0; k < R_N; k++)
             printf(" %s %llu", result_names[k], (unsigned long long)results[k]);
@@ -1242,9 +1170,9 @@ int main(int argc, char **argv)
            "eom_max_us=%.1f txn_p50_us=%.1f txn_p99_us=%.1f txn_p999_us=%.1f unexpected=%llu "
            "late=%llu max_lag_ms=%.2f pflags=0x%x",
            opt.conns, n_ready, connect_errors, protocol_errors, (unsigned long long)messages,
-           (unsigned long long)all, window, rate, hist_quantile_us(&eom, 0.5), hist_quantile_us(&eom, 0.99),
-           hist_quantile_us(&eom, 0.999), (double)eom.max / 1e3, hist_quantile_us(&txn, 0.5),
-           hist_quantile_us(&txn, 0.99), hist_quantile_us(&txn, 0.999),
+           (unsigned long long)all, window, rate, latency_hist_quantile_us(&eom, 0.5), latency_hist_quantile_us(&eom, 0.99),
+           latency_hist_quantile_us(&eom, 0.999), (double)eom.max_ns / 1e3, latency_hist_quantile_us(&txn, 0.5),
+           latency_hist_quantile_us(&txn, 0.99), latency_hist_quantile_us(&txn, 0.999),
            (unsigned long long)unexpected, (unsigned long long)late, max_lag * 1e3,
            atomic_load(&negotiated_pflags));
     for (int k = 0; k < R_N; k++)

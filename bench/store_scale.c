@@ -38,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "latency_hist.h"
 #include "store.h"
 
 /* ---- the generated population ------------------------------------------ */
@@ -200,68 +201,6 @@ static int cmd_csv(uint64_t n, uint64_t first)
     return 0;
 }
 
-/* ---- latency histogram ---------------------------------------------------- */
-
-/* 50 ns buckets up to 1 ms, then one bucket per power of two. */
-#define LIN_NS 50
-#define LIN_BUCKETS 20000
-#define LOG_BUCKETS 24
-typedef struct histogram {
-    uint64_t lin[LIN_BUCKETS];
-    uint64_t log[LOG_BUCKETS];
-    uint64_t count;
-    uint64_t max_ns;
-} histogram;
-
-static void hist_add(histogram *h, uint64_t ns)
-{
-    if (ns < (uint64_t)LIN_NS * LIN_BUCKETS) {
-        h->lin[ns / LIN_NS]++;
-    } else {
-        int b = 0;
-        for (uint64_t v = ns / ((uint64_t)LIN_NS * LIN_BUCKETS); v > 1 && b < LOG_BUCKETS - 1;
-             v >>= 1)
-            b++;
-        h->log[b]++;
-    }
-    h->count++;
-    if (ns > h->max_ns)
-        h->max_ns = ns;
-}
-
-static void hist_merge(histogram *into, const histogram *from)
-{
-    for (int i = 0; i < LIN_BUCKETS; i++)
-        into->lin[i] += from->lin[i];
-    for (int i = 0; i < LOG_BUCKETS; i++)
-        into->log[i] += from->log[i];
-    into->count += from->count;
-    if (from->max_ns > into->max_ns)
-        into->max_ns = from->max_ns;
-}
-
-/* The q-quantile in microseconds (the upper edge of its bucket). */
-static double hist_quantile(const histogram *h, double q)
-{
-    if (h->count == 0)
-        return 0;
-    uint64_t want = (uint64_t)(q * (double)h->count);
-    if (want >= h->count)
-        want = h->count - 1;
-    uint64_t seen = 0;
-    for (int i = 0; i < LIN_BUCKETS; i++) {
-        seen += h->lin[i];
-        if (seen > want)
-            return (double)(i + 1) * LIN_NS / 1e3;
-    }
-    for (int i = 0; i < LOG_BUCKETS; i++) {
-        seen += h->log[i];
-        if (seen > want)
-            return (double)((uint64_t)LIN_NS * LIN_BUCKETS << (i + 1)) / 1e3;
-    }
-    return (double)h->max_ns / 1e3;
-}
-
 /* ---- lookups ------------------------------------------------------------- */
 
 static uint64_t ns_now(clockid_t clock)
@@ -281,7 +220,7 @@ typedef struct worker {
     uint64_t deadline_ns;
     uint64_t lookups, wrong, cpu_ns;
     uint64_t waits, preempted; /* voluntary and involuntary context switches */
-    histogram *hist;
+    latency_hist *hist;
     char err[STORE_ERR_MAX];
     int failed;
 } worker;
@@ -330,7 +269,7 @@ static void *run_phase(void *arg)
                 w->failed = 1;
                 return NULL;
             }
-            hist_add(w->hist, ns);
+            latency_hist_add(w->hist, ns);
             w->lookups++;
             w->wrong += wrong;
         }
@@ -396,7 +335,7 @@ static cpu_sample cpu_now(void)
 
 typedef struct config_result {
     int threads;
-    histogram *per_thread[2];
+    latency_hist *per_thread[2];
     uint64_t lookups[2], cpu_ns[2], waits[2], preempted[2];
     double seconds; /* wall time summed over its phases */
     double others, steal; /* CPU seconds used by other processes, stolen */
@@ -442,10 +381,11 @@ static int run_config(worker *ws, config_result *res, double seconds)
     return 0;
 }
 
-static void print_row(const char *label, const histogram *h, double rate, double cpu)
+static void print_row(const char *label, const latency_hist *h, double rate, double cpu)
 {
-    printf("  %-12s %10.0f %8.1f %8.1f %8.1f %8.1f %7.0f%%\n", label, rate, hist_quantile(h, 0.50),
-           hist_quantile(h, 0.99), hist_quantile(h, 0.999), (double)h->max_ns / 1e3, cpu * 100);
+    printf("  %-12s %10.0f %8.1f %8.1f %8.1f %8.1f %7.0f%%\n", label, rate,
+           latency_hist_quantile_us(h, 0.50), latency_hist_quantile_us(h, 0.99),
+           latency_hist_quantile_us(h, 0.999), (double)h->max_ns / 1e3, cpu * 100);
 }
 
 static int cmd_lookup(const char *path, uint64_t n, double seconds)
@@ -478,15 +418,14 @@ static int cmd_lookup(const char *path, uint64_t n, double seconds)
         }
     }
     /* Warm each connection (its own page cache) with lookups not counted. */
-    histogram *scratch = calloc(1, sizeof *scratch);
-    histogram *h[5];
-    for (int i = 0; i < 5; i++)
-        h[i] = calloc(1, sizeof *h[i]);
-    if (scratch == NULL || h[4] == NULL) {
-        fprintf(stderr, "store_scale: out of memory\n");
-        return 1;
-    }
-    config_result warm = {.threads = 2, .per_thread = {scratch, scratch}};
+    /* One histogram per thread, the warm-up's too: they are not shared. */
+    latency_hist *h[7];
+    for (int i = 0; i < 7; i++)
+        if ((h[i] = calloc(1, sizeof *h[i])) == NULL) {
+            fprintf(stderr, "store_scale: out of memory\n");
+            return 1;
+        }
+    config_result warm = {.threads = 2, .per_thread = {h[5], h[6]}};
     if (run_config(ws, &warm, seconds / 20 < 0.5 ? 0.5 : seconds / 20) < 0)
         return 1;
 
@@ -498,8 +437,8 @@ static int cmd_lookup(const char *path, uint64_t n, double seconds)
         if (run_config(ws, &one, phase) < 0 || run_config(ws, &two, phase) < 0)
             return 1;
     }
-    hist_merge(h[3], h[1]);
-    hist_merge(h[3], h[2]);
+    latency_hist_merge(h[3], h[1]);
+    latency_hist_merge(h[3], h[2]);
 
     double rate1 = (double)one.lookups[0] / one.seconds;
     double rate2 = (double)(two.lookups[0] + two.lookups[1]) / two.seconds;
@@ -529,17 +468,16 @@ static int cmd_lookup(const char *path, uint64_t n, double seconds)
            1000.0 * (double)one.preempted[0] / (double)one.lookups[0],
            1000.0 * (double)(two.preempted[0] + two.preempted[1]) /
                (double)(two.lookups[0] + two.lookups[1]));
-    double p99_1 = hist_quantile(h[0], 0.99);
-    double p99_2 = hist_quantile(h[3], 0.99);
+    double p99_1 = latency_hist_quantile_us(h[0], 0.99);
+    double p99_2 = latency_hist_quantile_us(h[3], 0.99);
     printf("  p99 1 thread %.1f us, 2 threads %.1f us (goal < 20): %s\n", p99_1, p99_2,
            p99_1 < 20 && p99_2 < 20 ? "met" : "MISSED");
     printf("  2-thread/1-thread throughput: %.2f (goal >= 1.8): %s\n", rate2 / rate1,
            rate2 / rate1 >= 1.8 ? "met" : "MISSED");
     for (int t = 0; t < 2; t++)
         store_close(ws[t].s);
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < 7; i++)
         free(h[i]);
-    free(scratch);
     return 0;
 }
 
