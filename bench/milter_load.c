@@ -364,6 +364,15 @@ static int result_of(char cmd, const unsigned char *data, size_t len)
 
 /* Waits for the reply to a step before end of message: 0 continue,
  * 1 final (*result set), 2 skip (body only), -1 error. */
+/* A reply the protocol does not allow here: the connection is unusable. */
+static void unexpected_reply(conn *c, const char *when, char cmd)
+{
+    char what[8];
+    snprintf(what, sizeof what, "'%c'", cmd);
+    fail(c, when, what);
+    c->protocol_error = true;
+}
+
 static int step_reply(conn *c, int *result)
 {
     if (flush(c) < 0)
@@ -382,15 +391,22 @@ static int step_reply(conn *c, int *result)
             return 2;
         int r = result_of(cmd, data, len);
         if (r < 0) {
-            char what[8];
-            snprintf(what, sizeof what, "'%c'", cmd);
-            fail(c, "unexpected reply before end of message", what);
-            c->protocol_error = true;
+            unexpected_reply(c, "unexpected reply before end of message", cmd);
             return -1;
         }
         *result = r;
         return 1;
     }
+}
+
+/* Ends the command begun at `at` and, unless the milter negotiated no
+ * reply for it (nr_bit, an SMFIP_NR_* flag), reads its answer, as
+ * step_reply: 0 go on, 1 the message ended (*result), 2 SMFIR_SKIP, -1 error. */
+static int step(conn *c, size_t at, uint32_t nr_bit, int *result)
+{
+    if (cmd_done(c, at) < 0)
+        return -1;
+    return (c->pflags & nr_bit) ? 0 : step_reply(c, result);
 }
 
 static int negotiate(conn *c)
@@ -436,30 +452,22 @@ static int negotiate(conn *c)
         uint16_t port = htons((uint16_t)(40000 + c->id % 20000));
         out_bytes(c, &port, 2);
         cmd_str(c, "127.0.0.1");
-        if (cmd_done(c, at) < 0)
+        int result = 0;
+        int rc = step(c, at, SMFIP_NR_CONN, &result);
+        if (rc < 0)
             return -1;
-        if (!(c->pflags & SMFIP_NR_CONN)) {
-            int result = 0;
-            int rc = step_reply(c, &result);
-            if (rc < 0)
-                return -1;
-            if (rc == 1 && result != R_ACCEPT) {
-                fail(c, "connection refused by the milter", result_names[result]);
-                c->protocol_error = true;
-                return -1;
-            }
+        if (rc == 1 && result != R_ACCEPT) {
+            fail(c, "connection refused by the milter", result_names[result]);
+            c->protocol_error = true;
+            return -1;
         }
     }
     if (!(c->pflags & SMFIP_NOHELO)) {
         at = cmd_begin(c, SMFIC_HELO);
         cmd_str(c, "client.bench.example");
-        if (cmd_done(c, at) < 0)
+        int result = 0;
+        if (step(c, at, SMFIP_NR_HELO, &result) < 0)
             return -1;
-        if (!(c->pflags & SMFIP_NR_HELO)) {
-            int result = 0;
-            if (step_reply(c, &result) < 0)
-                return -1;
-        }
     }
     return flush(c);
 }
@@ -502,9 +510,7 @@ static int message(conn *c)
         cmd_end(c, at);
         at = cmd_begin(c, SMFIC_MAIL);
         cmd_str(c, from);
-        if (cmd_done(c, at) < 0)
-            return -1;
-        if (!(c->pflags & SMFIP_NR_MAIL) && (rc = step_reply(c, &result)) != 0) {
+        if ((rc = step(c, at, SMFIP_NR_MAIL, &result)) != 0) {
             if (rc < 0)
                 return -1;
             goto early;
@@ -526,10 +532,8 @@ static int message(conn *c)
             cmd_end(c, at);
             at = cmd_begin(c, SMFIC_RCPT);
             cmd_str(c, rcpt);
-            if (cmd_done(c, at) < 0)
-                return -1;
             int r = R_CONTINUE;
-            if (!(c->pflags & SMFIP_NR_RCPT) && (rc = step_reply(c, &r)) != 0) {
+            if ((rc = step(c, at, SMFIP_NR_RCPT, &r)) != 0) {
                 if (rc < 0)
                     return -1;
                 if (r == R_ACCEPT || r == R_DISCARD) { /* for the whole message */
@@ -553,9 +557,7 @@ static int message(conn *c)
     }
     if (!(c->pflags & SMFIP_NODATA)) {
         at = cmd_begin(c, SMFIC_DATA);
-        if (cmd_done(c, at) < 0)
-            return -1;
-        if (!(c->pflags & SMFIP_NR_DATA) && (rc = step_reply(c, &result)) != 0) {
+        if ((rc = step(c, at, SMFIP_NR_DATA, &result)) != 0) {
             if (rc < 0)
                 return -1;
             goto early;
@@ -567,9 +569,7 @@ static int message(conn *c)
             at = cmd_begin(c, SMFIC_HEADER);
             cmd_str(c, opt.headers[i].name);
             cmd_str(c, leadspc ? opt.headers[i].value_leadspc : opt.headers[i].value);
-            if (cmd_done(c, at) < 0)
-                return -1;
-            if (!(c->pflags & SMFIP_NR_HDR) && (rc = step_reply(c, &result)) != 0) {
+            if ((rc = step(c, at, SMFIP_NR_HDR, &result)) != 0) {
                 if (rc < 0)
                     return -1;
                 goto early;
@@ -578,9 +578,7 @@ static int message(conn *c)
     }
     if (!(c->pflags & SMFIP_NOEOH)) {
         at = cmd_begin(c, SMFIC_EOH);
-        if (cmd_done(c, at) < 0)
-            return -1;
-        if (!(c->pflags & SMFIP_NR_EOH) && (rc = step_reply(c, &result)) != 0) {
+        if ((rc = step(c, at, SMFIP_NR_EOH, &result)) != 0) {
             if (rc < 0)
                 return -1;
             goto early;
@@ -594,9 +592,7 @@ static int message(conn *c)
             at = cmd_begin(c, SMFIC_BODY);
             out_bytes(c, opt.body + off, n);
             off += n;
-            if (cmd_done(c, at) < 0)
-                return -1;
-            if (!(c->pflags & SMFIP_NR_BODY) && (rc = step_reply(c, &result)) != 0) {
+            if ((rc = step(c, at, SMFIP_NR_BODY, &result)) != 0) {
                 if (rc < 0)
                     return -1;
                 if (rc == 2) { /* SMFIR_SKIP: no more body */
@@ -637,10 +633,7 @@ static int message(conn *c)
         }
         result = result_of(cmd, data, len);
         if (result < 0) {
-            char what[8];
-            snprintf(what, sizeof what, "'%c'", cmd);
-            fail(c, "unexpected reply at end of message", what);
-            c->protocol_error = true;
+            unexpected_reply(c, "unexpected reply at end of message", cmd);
             return -1;
         }
         break;
