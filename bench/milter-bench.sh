@@ -31,6 +31,8 @@
 # (scripts/install-deps.sh).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=common.sh
+. "$here/common.sh"
 build=${1:-$here/../build}
 build=$(cd "$build" && pwd)
 seconds=${2:-5}
@@ -52,40 +54,18 @@ fi
 
 dir=$(mktemp -d /tmp/consent-milter-bench.XXXXXX)
 pid=
-stop_pid() {
-    # stop_pid PID: TERM, up to 20 s to finish, then KILL
-    p=$1
-    kill -TERM "$p" 2>/dev/null || return 0
-    i=0
-    while kill -0 "$p" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
-    kill -KILL "$p" 2>/dev/null || true
-    wait "$p" 2>/dev/null || true
-}
 cleanup() {
-    [ -n "$pid" ] && stop_pid "$pid"
+    [ -n "$pid" ] && bench_stop_pid "$pid"
     rm -rf "$dir"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-    "$pyexe" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
 # The consent store.
-"$pyexe" - "$dir/consent.csv" <<'PY'
-import sys
-with open(sys.argv[1], "w") as f:
-    f.write("address,action,evidence\n")
-    for i in range(10000):
-        f.write(f"g{i}@bench.example,grant,DOI bench\n")
-    for i in range(10000):
-        f.write(f"w{i}@bench.example,grant,DOI bench\n")
-    for i in range(10000):
-        f.write(f"w{i}@bench.example,withdraw,\n")
-PY
-"$ctl" -d "$dir/consent.db" init >/dev/null
-"$ctl" -d "$dir/consent.db" import "$dir/consent.csv" >/dev/null
+bench_consent_csv "$dir/consent.csv" grant 'g%d@bench.example' 0 9999
+bench_consent_csv "$dir/consent.csv" grant 'w%d@bench.example' 0 9999
+bench_consent_csv "$dir/consent.csv" withdraw 'w%d@bench.example' 0 9999
+bench_seed_store "$ctl" "$dir/consent.db" "$dir/consent.csv"
 
 # wait_ready SOCKET NAME: until the milter answers an option negotiation
 wait_ready() {
@@ -102,10 +82,6 @@ wait_ready() {
     done
 }
 
-cpu_ticks() {
-    # utime + stime of a process, in clock ticks (fields after the ")")
-    sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
-}
 hz=$(getconf CLK_TCK)
 
 # run NAME ARGS...: one driver run against the milter $pid on $port; keeps
@@ -113,10 +89,10 @@ hz=$(getconf CLK_TCK)
 run() {
     name=$1
     shift
-    before=$(cpu_ticks "$pid")
+    before=$(bench_cpu_ticks "$pid")
     status=0
     "$load" -s "$sock" -w 1 "$@" >"$dir/$name.out" 2>&1 || status=$?
-    after=$(cpu_ticks "$pid")
+    after=$(bench_cpu_ticks "$pid")
     if ! grep -q '^RESULT ' "$dir/$name.out"; then
         echo "milter-bench.sh: $name: the driver failed:" >&2
         cat "$dir/$name.out" >&2
@@ -163,7 +139,7 @@ for tr in local tcp; do
     if [ $tr = local ]; then
         sock=local:$dir/consent.sock
     else
-        sock=inet:$(free_port)@127.0.0.1
+        sock=inet:$(bench_free_port)@127.0.0.1
     fi
     cat >"$dir/consent-milter.conf" <<EOF
 Socket $sock
@@ -180,7 +156,7 @@ EOF
     pid=$!
     wait_ready "$sock" consent-milter
     cases consent $tr
-    stop_pid "$pid"
+    bench_stop_pid "$pid"
     pid=
 done
 
@@ -189,14 +165,14 @@ for tr in local tcp; do
     if [ $tr = local ]; then
         sock=local:$dir/python.sock
     else
-        sock=inet:$(free_port)@127.0.0.1
+        sock=inet:$(bench_free_port)@127.0.0.1
     fi
     "$pyexe" "$here/pymilter_consent.py" "$sock" "$dir/consent.db" --body \
         >"$dir/pymilter.log" 2>&1 &
     pid=$!
     wait_ready "$sock" pymilter
     cases python $tr
-    stop_pid "$pid"
+    bench_stop_pid "$pid"
     pid=
 done
 

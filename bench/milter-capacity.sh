@@ -29,6 +29,8 @@
 # Stops every process it started, by PID.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=common.sh
+. "$here/common.sh"
 build=${1:-$here/../build}
 build=$(cd "$build" && pwd)
 conns=${2:-1000}
@@ -56,32 +58,17 @@ fi
 dir=$(mktemp -d /tmp/consent-milter-capacity.XXXXXX)
 pid=
 driver=
-stop_pid() {
-    p=$1
-    kill -TERM "$p" 2>/dev/null || return 0
-    i=0
-    while kill -0 "$p" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-    kill -KILL "$p" 2>/dev/null || true
-    wait "$p" 2>/dev/null || true
-}
 cleanup() {
-    [ -n "$driver" ] && stop_pid "$driver"
-    [ -n "$pid" ] && stop_pid "$pid"
+    [ -n "$driver" ] && bench_stop_pid "$driver" 30
+    [ -n "$pid" ] && bench_stop_pid "$pid" 30
     rm -rf "$dir"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-python3 - "$dir/consent.csv" <<'PY'
-import sys
-with open(sys.argv[1], "w") as f:
-    f.write("address,action,evidence\n")
-    for i in range(10000):
-        f.write(f"g{i}@bench.example,grant,DOI bench\n")
-PY
-"$ctl" -d "$dir/consent.db" init >/dev/null
-"$ctl" -d "$dir/consent.db" import "$dir/consent.csv" >/dev/null
+port=$(bench_free_port)
+bench_consent_csv "$dir/consent.csv" grant 'g%d@bench.example' 0 9999
+bench_seed_store "$ctl" "$dir/consent.db" "$dir/consent.csv"
 cat >"$dir/consent-milter.conf" <<EOF
 Socket inet:$port@127.0.0.1
 Database $dir/consent.db

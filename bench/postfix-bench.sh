@@ -43,6 +43,8 @@ command -v smtp-source >/dev/null 2>&1 || PATH=$PATH:/usr/sbin
 # (dash passes no arguments to a sourced file: lib.sh reads them from $@)
 set -- "$build/consent-milter" "$build/consentctl" "$here/../tests/fixtures"
 . "$here/../tests/e2e/lib.sh"
+# shellcheck source=common.sh
+. "$here/common.sh"
 [ -x "$CONSENT_MILTER" ] && [ -x "$CTL" ] || { echo "postfix-bench.sh: build first" >&2; exit 1; }
 /usr/bin/python3 -c 'import Milter' 2>/dev/null || {
     echo "postfix-bench.sh: python3-milter is missing (scripts/install-deps.sh)" >&2
@@ -50,15 +52,8 @@ set -- "$build/consent-milter" "$build/consentctl" "$here/../tests/fixtures"
 }
 
 # The consent store: smtp-source -N makes the recipients 1g@ .. Ng@bench.example.
-/usr/bin/python3 - "$T/consent.csv" "$messages" <<'PY'
-import sys
-with open(sys.argv[1], "w") as f:
-    f.write("address,action,evidence\n")
-    for i in range(1, int(sys.argv[2]) + 1):
-        f.write(f"{i}g@bench.example,grant,DOI bench\n")
-PY
-"$CTL" -d "$T/consent.db" init >/dev/null &&
-    "$CTL" -d "$T/consent.db" import "$T/consent.csv" >/dev/null || exit 1
+bench_consent_csv "$T/consent.csv" grant '%dg@bench.example' 1 "$messages"
+bench_seed_store "$CTL" "$T/consent.db" "$T/consent.csv" || exit 1
 
 tport=$(free_port) || exit 1
 mkdir -p "$T/run" && chmod 755 "$T/run"
@@ -93,15 +88,8 @@ postconf -c "$PF_CONFIG_DIR" -e "default_process_limit = $((sessions * 2 + 20))"
 
 now() { date +%s.%N; }
 hz=$(getconf CLK_TCK)
-# CPU time of the whole machine (user+nice+system+irq+softirq), and of one process, in ticks.
+# CPU time of the whole machine (user+nice+system+irq+softirq), in ticks.
 busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8; exit }' /proc/stat; }
-proc_ticks() {
-    if [ -n "$1" ] && [ -r "/proc/$1/stat" ]; then
-        sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
-    else
-        echo 0
-    fi
-}
 
 # run SETUP ROUND: one smtp-source run against the current set-up.
 run() {
@@ -120,7 +108,7 @@ run() {
     *) mp= ;;
     esac
     c0=$(busy_ticks)
-    m0=$(proc_ticks "$mp")
+    m0=$(bench_cpu_ticks "$mp")
     t0=$(now)
     if ! timeout -k 5 600 smtp-source -s "$sessions" -m "$messages" -N -d \
         -f shop@bench.example -t g@bench.example -F "$template" \
@@ -131,7 +119,7 @@ run() {
     fi
     t1=$(now)
     c1=$(busy_ticks)
-    m1=$(proc_ticks "$mp")
+    m1=$(bench_cpu_ticks "$mp")
     # Delivered: every capture file complete (smtp-sink no longer has it open).
     n=0
     i=0

@@ -33,21 +33,15 @@ done
 # (dash passes no arguments to a sourced file: lib.sh reads them from $@)
 set -- "$build/consent-milter" "$build/consentctl" "$here/../tests/fixtures"
 . "$here/../tests/e2e/lib.sh"
+# shellcheck source=common.sh
+. "$here/common.sh"
 py=/usr/bin/python3
 
 # The store: g* granted, o* objected, c* granted (the churn changes them).
-$py - "$T/consent.csv" <<'PY'
-import sys
-with open(sys.argv[1], "w") as f:
-    f.write("address,action,evidence\n")
-    for i in range(1000):
-        f.write(f"g{i}@soak.example,grant,DOI soak\n")
-        f.write(f"c{i}@soak.example,grant,DOI soak\n")
-    for i in range(100):
-        f.write(f"o{i}@soak.example,object,objection by mail\n")
-PY
-"$CTL" -d "$T/consent.db" init >/dev/null &&
-    "$CTL" -d "$T/consent.db" import "$T/consent.csv" >/dev/null || exit 1
+bench_consent_csv "$T/consent.csv" grant 'g%d@soak.example' 0 999
+bench_consent_csv "$T/consent.csv" grant 'c%d@soak.example' 0 999
+bench_consent_csv "$T/consent.csv" object 'o%d@soak.example' 0 99
+bench_seed_store "$CTL" "$T/consent.db" "$T/consent.csv" || exit 1
 
 mport=$(free_port) || exit 1
 cat >"$T/consent-milter.conf" <<EOF
