@@ -91,26 +91,22 @@ hz=$(getconf CLK_TCK)
 # CPU time of the whole machine (user+nice+system+irq+softirq), in ticks.
 busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8; exit }' /proc/stat; }
 
-# run SETUP ROUND: one smtp-source run against the current set-up.
+# run SETUP ROUND COUNT: one smtp-source run of COUNT messages against SETUP
+# (its milter socket in main.cf, its milter process for the CPU figure).
 run() {
+    count=$3
     case $1 in
-    none) m= ;;
-    consent) m=unix:$csock ;;
-    consent-tcp) m=inet:127.0.0.1:$tport ;;
-    python) m=unix:$psock ;;
+    none) m='' mp='' ;;
+    consent) m=unix:$csock mp=$MILTER_PID ;;
+    consent-tcp) m=inet:127.0.0.1:$tport mp=$tcp_pid ;;
+    python) m=unix:$psock mp=$py_pid ;;
     esac
     pf_conf "smtpd_milters = $m" || { echo "postfix-bench.sh: reload failed" >&2; exit 1; }
     rm -f "$PF_CAPTURE_DIR"/*
-    case $1 in
-    consent) mp=$MILTER_PID ;;
-    consent-tcp) mp=$tcp_pid ;;
-    python) mp=$py_pid ;;
-    *) mp= ;;
-    esac
     c0=$(busy_ticks)
     m0=$(bench_cpu_ticks "$mp")
     t0=$(now)
-    if ! timeout -k 5 600 smtp-source -s "$sessions" -m "$messages" -N -d \
+    if ! timeout -k 5 600 smtp-source -s "$sessions" -m "$count" -N -d \
         -f shop@bench.example -t g@bench.example -F "$template" \
         "127.0.0.1:$PF_SMTP_PORT" >"$T/source.$1.$2.out" 2>&1; then
         echo "postfix-bench.sh: smtp-source failed ($1, round $2):" >&2
@@ -125,18 +121,18 @@ run() {
     i=0
     while [ $i -lt 1200 ]; do
         n=$(pf_captured | wc -l)
-        [ "$n" -ge "$messages" ] && break
+        [ "$n" -ge "$count" ] && break
         sleep 0.1
         i=$((i + 1))
     done
     t2=$(now)
-    if [ "$n" -ne "$messages" ]; then
-        echo "postfix-bench.sh: $1, round $2: $n of $messages messages reached the sink" >&2
+    if [ "$n" -ne "$count" ]; then
+        echo "postfix-bench.sh: $1, round $2: $n of $count messages reached the sink" >&2
         pf_log | tail -n 20 >&2
         exit 1
     fi
     pf_wait_queue_empty 60 || { echo "postfix-bench.sh: the queue did not drain" >&2; exit 1; }
-    awk -v s="$1" -v r="$2" -v a="$t0" -v b="$t1" -v c="$t2" -v m="$messages" \
+    awk -v s="$1" -v r="$2" -v a="$t0" -v b="$t1" -v c="$t2" -v m="$count" \
         -v busy="$((c1 - c0))" -v mcpu="$((m1 - m0))" -v hz="$hz" \
         'BEGIN { printf "%s %s %.1f %.1f %.3f %.3f\n", s, r, m / (b - a), m / (c - a),
                  busy / hz * 1000 / m, mcpu / hz * 1000 / m }' >>"$T/results"
@@ -144,16 +140,13 @@ run() {
 
 # A warm-up message through each set-up, then the rounds, set-ups in turn.
 for s in none consent consent-tcp python; do
-    messages_saved=$messages
-    messages=20
-    run "$s" 0
-    messages=$messages_saved
+    run "$s" 0 20
 done
 : >"$T/results"
 r=1
 while [ $r -le "$rounds" ]; do
     for s in none consent consent-tcp python; do
-        run "$s" "$r"
+        run "$s" "$r" "$messages"
     done
     r=$((r + 1))
 done
