@@ -61,65 +61,6 @@ const char *classifier_source_name(classifier_source source)
     return "content";
 }
 
-/* One piece of evidence waiting to be ranked into the verdict. */
-typedef struct finding {
-    int category; /* classifier_category or SIGNAL_BULK */
-    int weight;
-    char text[CLASSIFIER_EVIDENCE_LEN];
-} finding;
-
-#define FINDINGS_MAX 64
-
-typedef struct scoring {
-    const signals *sig;
-    unsigned char *seen; /* per signal: counted already */
-    int score[SIGNAL_CATEGORIES];
-    finding found[FINDINGS_MAX];
-    size_t n_found, dropped;
-    const char *where_name;
-    int where;
-} scoring;
-
-static void add_finding(scoring *sc, int cat, int weight, const char *fmt, ...)
-    G_GNUC_PRINTF(4, 5);
-static void add_finding(scoring *sc, int cat, int weight, const char *fmt, ...)
-{
-    if (sc->n_found == FINDINGS_MAX) {
-        sc->dropped++;
-        return;
-    }
-    finding *f = &sc->found[sc->n_found++];
-    f->category = cat;
-    f->weight = weight;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(f->text, sizeof f->text, fmt, ap);
-    va_end(ap);
-}
-
-/* Counts signal `index` once, with `text` as its evidence. */
-static void count_signal(scoring *sc, int index, const char *text)
-{
-    const signal_rule *s = &sc->sig->list[index];
-    if (sc->seen[index])
-        return;
-    sc->seen[index] = 1;
-    sc->score[s->category] += s->weight;
-    add_finding(sc, s->category, s->weight, "%s", text);
-}
-
-static void on_word(int id, size_t end, void *ctx)
-{
-    (void)end;
-    scoring *sc = ctx;
-    const signal_rule *s = &sc->sig->list[id];
-    if (!(s->where & sc->where) || sc->seen[id])
-        return;
-    char text[CLASSIFIER_EVIDENCE_LEN];
-    snprintf(text, sizeof text, "%s:\"%s\"", sc->where_name, s->label);
-    count_signal(sc, id, text);
-}
-
 /* ---- voucher codes ---------------------------------------------------- */
 
 typedef struct voucher_ctx {
@@ -141,10 +82,8 @@ static bool filler_word(const char *w, size_t n)
 /* After a voucher phrase ending at `end`, is the next word a code: 4 to 20
  * letters and digits, both kinds present (DANKE10, not "bitte", and not a
  * one-time login code of digits alone)? */
-static void on_voucher_prefix(int id, size_t end, void *ctx)
+static void find_voucher_code(voucher_ctx *v, size_t end)
 {
-    (void)id;
-    voucher_ctx *v = ctx;
     if (v->code[0] != '\0')
         return;
     size_t p = end;
@@ -177,13 +116,79 @@ static void on_voucher_prefix(int id, size_t end, void *ctx)
     }
 }
 
+/* ---- scoring ---------------------------------------------------------- */
+
+/* One piece of evidence waiting to be ranked into the verdict. */
+typedef struct finding {
+    int category; /* classifier_category or SIGNAL_BULK */
+    int weight;
+    char text[CLASSIFIER_EVIDENCE_LEN];
+} finding;
+
+#define FINDINGS_MAX 64
+
+typedef struct scoring {
+    const signals *sig;
+    unsigned char *seen; /* per signal: counted already */
+    int score[SIGNAL_CATEGORIES];
+    finding found[FINDINGS_MAX];
+    size_t n_found, dropped;
+    const char *where_name;
+    int where;
+    voucher_ctx subject_code, body_code; /* a code after a voucher prefix, per place */
+    voucher_ctx *code;                   /* the one for the text being scanned */
+} scoring;
+
+static void add_finding(scoring *sc, int cat, int weight, const char *fmt, ...)
+    G_GNUC_PRINTF(4, 5);
+static void add_finding(scoring *sc, int cat, int weight, const char *fmt, ...)
+{
+    if (sc->n_found == FINDINGS_MAX) {
+        sc->dropped++;
+        return;
+    }
+    finding *f = &sc->found[sc->n_found++];
+    f->category = cat;
+    f->weight = weight;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(f->text, sizeof f->text, fmt, ap);
+    va_end(ap);
+}
+
+/* Counts signal `index` once, with `text` as its evidence. */
+static void count_signal(scoring *sc, int index, const char *text)
+{
+    const signal_rule *s = &sc->sig->list[index];
+    if (sc->seen[index])
+        return;
+    sc->seen[index] = 1;
+    sc->score[s->category] += s->weight;
+    add_finding(sc, s->category, s->weight, "%s", text);
+}
+
+static void on_word(int id, size_t end, void *ctx)
+{
+    scoring *sc = ctx;
+    if (id == SIGNALS_VOUCHER_PREFIX) {
+        find_voucher_code(sc->code, end);
+        return;
+    }
+    const signal_rule *s = &sc->sig->list[id];
+    if (!(s->where & sc->where) || sc->seen[id])
+        return;
+    char text[CLASSIFIER_EVIDENCE_LEN];
+    snprintf(text, sizeof text, "%s:\"%s\"", sc->where_name, s->label);
+    count_signal(sc, id, text);
+}
+
 /* ---- the verdict ------------------------------------------------------ */
 
-static void score_headers(scoring *sc, GMimeMessage *msg)
+static void score_headers(scoring *sc, GMimeObject *msg)
 {
     if (msg == NULL)
         return;
-    GMimeHeaderList *headers = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+    GMimeHeaderList *headers = g_mime_object_get_header_list(msg);
     for (int i = 0; i < sc->sig->count; i++) {
         const signal_rule *s = &sc->sig->list[i];
         if (s->kind != SIGNAL_HEADER)
@@ -224,17 +229,13 @@ static void score_detectors(scoring *sc, const message_scan *ms)
     char text[CLASSIFIER_EVIDENCE_LEN];
     int d;
     if ((d = sig->detector_signal[DETECTOR_VOUCHER_CODE]) >= 0) {
-        voucher_ctx v = {ms->body->str, ms->body->len, ""};
-        const char *where = "body";
-        matcher_scan(sig->voucher_prefixes, ms->body->str, ms->body->len, on_voucher_prefix, &v);
-        if (v.code[0] == '\0') { /* "... mit Code WIEDER15 sparen" in the subject only */
-            v.text = ms->subject->str;
-            v.len = ms->subject->len;
-            where = "subject";
-            matcher_scan(sig->voucher_prefixes, v.text, v.len, on_voucher_prefix, &v);
-        }
-        if (v.code[0] != '\0') {
-            snprintf(text, sizeof text, "%s:voucher-code \"%s\"", where, v.code);
+        /* The body's code, else one in the subject only ("... mit Code
+         * WIEDER15 sparen"). */
+        bool in_body = sc->body_code.code[0] != '\0';
+        const char *code = in_body ? sc->body_code.code : sc->subject_code.code;
+        if (code[0] != '\0') {
+            snprintf(text, sizeof text, "%s:voucher-code \"%s\"", in_body ? "body" : "subject",
+                     code);
             count_signal(sc, d, text);
         }
     }
@@ -255,12 +256,12 @@ static void score_detectors(scoring *sc, const message_scan *ms)
 }
 
 /* The sender's category header: the strictest of its values, if trusted. */
-static int read_category_header(scoring *sc, GMimeMessage *msg, const char *name, bool trusted,
+static int read_category_header(scoring *sc, GMimeObject *msg, const char *name, bool trusted,
                                 classifier_category *out)
 {
     if (msg == NULL)
         return -1;
-    GMimeHeaderList *headers = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+    GMimeHeaderList *headers = g_mime_object_get_header_list(msg);
     int found = -1;
     int count = g_mime_header_list_get_count(headers);
     for (int i = 0; i < count; i++) {
@@ -285,10 +286,10 @@ static int read_category_header(scoring *sc, GMimeMessage *msg, const char *name
     return found;
 }
 
-static void read_purpose(GMimeMessage *msg, const char *name, classifier_verdict *v)
+static void read_purpose(GMimeObject *msg, const char *name, classifier_verdict *v)
 {
     v->purpose[0] = '\0';
-    const char *value = msg ? g_mime_object_get_header(GMIME_OBJECT(msg), name) : NULL;
+    const char *value = msg ? g_mime_object_get_header(msg, name) : NULL;
     if (value == NULL)
         return;
     while (*value == ' ' || *value == '\t')
@@ -357,11 +358,15 @@ void classifier_classify(const classifier *c, const char *message, size_t len,
     bool has_header = read_category_header(sc, ms.msg, header, options->trust_header, &said) == 0;
     read_purpose(ms.msg, purpose_header, v);
 
+    sc->subject_code = (voucher_ctx){ms.subject->str, ms.subject->len, ""};
+    sc->body_code = (voucher_ctx){ms.body->str, ms.body->len, ""};
     sc->where = WHERE_SUBJECT;
     sc->where_name = "subject";
+    sc->code = &sc->subject_code;
     matcher_scan(sig->words, ms.subject->str, ms.subject->len, on_word, sc);
     sc->where = WHERE_BODY;
     sc->where_name = "body";
+    sc->code = &sc->body_code;
     matcher_scan(sig->words, ms.body->str, ms.body->len, on_word, sc);
     score_headers(sc, ms.msg);
     score_detectors(sc, &ms);

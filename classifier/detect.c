@@ -59,10 +59,18 @@ static bool digit_near(const char *text, size_t len, size_t pos, int dir)
     return false;
 }
 
+/* The bytes a currency sign can start with: €, £ (UTF-8 lead bytes), $,
+ * EUR, CHF. Everything else is skipped with one table read. */
+static const bool currency_lead[256] = {
+    [0xE2] = true, [0xC2] = true, ['$'] = true, ['E'] = true, ['C'] = true,
+};
+
 void scan_prices(const char *text, size_t len, text_stats *st)
 {
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)text[i];
+        if (!currency_lead[c])
+            continue;
         size_t n = 0;
         if (c == 0xE2 && i + 2 < len && (unsigned char)text[i + 1] == 0x82 &&
             (unsigned char)text[i + 2] == 0xAC)

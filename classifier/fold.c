@@ -64,25 +64,55 @@ static gunichar next_char(const unsigned char *p, size_t len, size_t *used)
     return p[0];
 }
 
+/* ASCII byte -> its folded form, 0 for a separator. */
+static const unsigned char ascii_fold[128] = {
+    ['%'] = '%',
+    ['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
+    ['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
+    ['A'] = 'a', ['B'] = 'b', ['C'] = 'c', ['D'] = 'd', ['E'] = 'e', ['F'] = 'f', ['G'] = 'g',
+    ['H'] = 'h', ['I'] = 'i', ['J'] = 'j', ['K'] = 'k', ['L'] = 'l', ['M'] = 'm', ['N'] = 'n',
+    ['O'] = 'o', ['P'] = 'p', ['Q'] = 'q', ['R'] = 'r', ['S'] = 's', ['T'] = 't', ['U'] = 'u',
+    ['V'] = 'v', ['W'] = 'w', ['X'] = 'x', ['Y'] = 'y', ['Z'] = 'z',
+    ['a'] = 'a', ['b'] = 'b', ['c'] = 'c', ['d'] = 'd', ['e'] = 'e', ['f'] = 'f', ['g'] = 'g',
+    ['h'] = 'h', ['i'] = 'i', ['j'] = 'j', ['k'] = 'k', ['l'] = 'l', ['m'] = 'm', ['n'] = 'n',
+    ['o'] = 'o', ['p'] = 'p', ['q'] = 'q', ['r'] = 'r', ['s'] = 's', ['t'] = 't', ['u'] = 'u',
+    ['v'] = 'v', ['w'] = 'w', ['x'] = 'x', ['y'] = 'y', ['z'] = 'z',
+};
+
+/* The most one input character can become: " eur " for a one-byte
+ * Windows-1252 euro sign. */
+#define FOLD_GROWTH_MAX 5
+
 void fold_append(GString *out, const char *text, size_t len, size_t max)
 {
+    if (out->len >= max)
+        return;
+    /* Room for the worst case up to the bound (plus the separator and one
+     * character past it, as the bound is checked per character; the result
+     * may end up to FOLD_GROWTH_MAX bytes past max), then pointer writes:
+     * this loop runs once per byte of every message. */
+    size_t start = out->len;
+    size_t room = max - start;
+    if (len < room / FOLD_GROWTH_MAX)
+        room = len * FOLD_GROWTH_MAX;
+    g_string_set_size(out, start + room + FOLD_GROWTH_MAX + 1);
+    char *o = out->str + start;
+    char *const limit = out->str + start + room; /* stop once past it */
     const unsigned char *p = (const unsigned char *)text;
-    if (out->len > 0 && out->str[out->len - 1] != ' ' && out->len < max)
-        g_string_append_c(out, ' '); /* never join the last word to the next */
+    if (start > 0 && o[-1] != ' ')
+        *o++ = ' '; /* never join the last word to the next */
     bool space = true;
     size_t i = 0;
-    while (i < len && out->len < max) {
+    while (i < len && o < limit) {
         unsigned char b = p[i];
         if (b < 0x80) { /* the common case, kept tight */
             i++;
-            if ((b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || b == '%') {
-                g_string_append_c(out, (char)b);
-                space = false;
-            } else if (b >= 'A' && b <= 'Z') {
-                g_string_append_c(out, (char)(b + 32));
+            unsigned char f = ascii_fold[b];
+            if (f != 0) {
+                *o++ = (char)f;
                 space = false;
             } else if (!space) {
-                g_string_append_c(out, ' ');
+                *o++ = ' ';
                 space = true;
             }
             continue;
@@ -95,26 +125,27 @@ void fold_append(GString *out, const char *text, size_t len, size_t max)
             gunichar low = g_unichar_tolower(c);
             spelt = latin1_fold(low);
             if (spelt == NULL) { /* another script: keep it as it is, lower-cased */
-                char buf[6];
-                g_string_append_len(out, buf, g_unichar_to_utf8(low, buf));
+                o += g_unichar_to_utf8(low, o);
                 space = false;
                 continue;
             }
         }
         if (spelt != NULL) {
             if (c == 0x20AC && !space)
-                g_string_append_c(out, ' ');
-            g_string_append(out, spelt);
+                *o++ = ' ';
+            while (*spelt != '\0')
+                *o++ = *spelt++;
             space = false;
             if (c == 0x20AC) {
-                g_string_append_c(out, ' ');
+                *o++ = ' ';
                 space = true;
             }
         } else if (!space) {
-            g_string_append_c(out, ' ');
+            *o++ = ' ';
             space = true;
         }
     }
+    g_string_truncate(out, (size_t)(o - out->str));
 }
 
 char *fold_keyword(const char *text)

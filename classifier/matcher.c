@@ -10,6 +10,9 @@
 
 /* Folded text holds a-z, 0-9, '%', ' ' and bytes of other scripts. */
 enum { SYM_SPACE = 37, SYM_OTHER = 38, ALPHA = 39 };
+/* Row width of the scan table: ALPHA rounded up to a multiple of 8, so the
+ * low three bits of a row offset are free for the report flag. */
+enum { STRIDE = 40 };
 
 /* Byte -> symbol, computed once: a table read beats the comparisons in the
  * scan loop, which runs once per byte of every message. */
@@ -51,7 +54,13 @@ struct matcher {
     int32_t *fail;   /* per state */
     int32_t *out;    /* per state: first pattern ending here, -1 none */
     int32_t *dict;   /* per state: nearest state down the fail chain with output */
-    unsigned char *reports; /* per state: 1 if out or dict is set (one read in the scan) */
+    unsigned char *reports; /* per state: 1 if out or dict is set */
+    /* What the scan reads: per state a row of STRIDE entries, one per
+     * symbol, each the next state's row offset with bit 0 set if that state
+     * reports. The offset is the next row index directly (no multiply) and
+     * the report flag comes with it (no second table read): the scan's
+     * dependency chain is one load per byte. */
+    uint32_t *delta;
     size_t states, capacity;
     GArray *patterns;
     bool compiled;
@@ -93,6 +102,7 @@ void matcher_free(matcher *m)
     g_free(m->out);
     g_free(m->dict);
     g_free(m->reports);
+    g_free(m->delta);
     g_array_free(m->patterns, TRUE);
     g_free(m);
 }
@@ -149,6 +159,12 @@ void matcher_compile(matcher *m)
     m->reports = g_new0(unsigned char, m->states);
     for (size_t i = 0; i < m->states; i++)
         m->reports[i] = m->out[i] >= 0 || m->dict[i] >= 0;
+    m->delta = g_new0(uint32_t, m->states * STRIDE);
+    for (size_t i = 0; i < m->states; i++)
+        for (int a = 0; a < ALPHA; a++) {
+            int32_t t = m->next[i * ALPHA + (size_t)a];
+            m->delta[i * STRIDE + (size_t)a] = (uint32_t)t * STRIDE | m->reports[t];
+        }
     m->compiled = true;
 }
 
@@ -171,13 +187,12 @@ static void report(const matcher *m, int32_t state, const char *text, size_t len
 
 void matcher_scan(const matcher *m, const char *text, size_t len, matcher_hit_fn hit, void *ctx)
 {
-    int32_t s = 0;
-    const int32_t *next = m->next;
-    const unsigned char *reports = m->reports;
+    uint32_t v = 0;
+    const uint32_t *delta = m->delta;
     const unsigned char *p = (const unsigned char *)text;
     for (size_t i = 0; i < len; i++) {
-        s = next[(size_t)s * ALPHA + symbol_of[p[i]]];
-        if (G_UNLIKELY(reports[s]))
-            report(m, s, text, len, i + 1, hit, ctx);
+        v = delta[(v & ~7u) + symbol_of[p[i]]];
+        if (G_UNLIKELY(v & 1u))
+            report(m, (int32_t)(v / STRIDE), text, len, i + 1, hit, ctx);
     }
 }

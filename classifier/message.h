@@ -14,12 +14,12 @@
 #include "textscan.h"
 
 typedef struct message_scan {
-    GMimeMessage *msg;    /* owned; NULL if nothing could be parsed */
+    GMimeObject *msg;     /* the top-level entity, owned; NULL if nothing could be parsed */
     GString *subject;     /* folded */
     GString *body;        /* folded text of all inline text parts */
     text_stats stats;
     int text_parts;
-    bool nesting_overflow; /* GMime gave up on absurd nesting */
+    bool nesting_overflow; /* parts nested too deeply to be read */
     bool truncated;        /* the text bound was reached */
 } message_scan;
 

@@ -25,7 +25,13 @@ typedef struct parse_ctx {
     int line;
     char *err;
     size_t errsz;
+    size_t pattern_bytes; /* all patterns so far, folded */
 } parse_ctx;
+
+/* The matcher's table grows with the patterns' total length (about 300
+ * bytes per pattern byte); this bound keeps a runaway file from taking
+ * gigabytes. The built-in file uses about 4,000. */
+#define PATTERN_BYTES_MAX 100000
 
 static int fail(parse_ctx *pc, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 static int fail(parse_ctx *pc, const char *fmt, ...)
@@ -61,6 +67,16 @@ static int parse_head(parse_ctx *pc, char **argv, signal_rule *sig)
     return 0;
 }
 
+/* Adds a folded pattern to the matcher, within the size bound. */
+static int add_pattern(parse_ctx *pc, const char *folded, int id, bool word_start, bool word_end)
+{
+    pc->pattern_bytes += strlen(folded);
+    if (pc->pattern_bytes > PATTERN_BYTES_MAX)
+        return fail(pc, "the patterns exceed %d bytes in all", PATTERN_BYTES_MAX);
+    matcher_add(pc->s->words, folded, id, word_start, word_end);
+    return 0;
+}
+
 static int parse_word(parse_ctx *pc, int argc, char **argv)
 {
     if (argc < 5)
@@ -90,8 +106,10 @@ static int parse_word(parse_ctx *pc, int argc, char **argv)
         signal_rule sig = proto;
         sig.label = bare;
         g_array_append_val(pc->list, sig);
-        matcher_add(pc->s->words, folded, (int)pc->list->len - 1, !open_start, !open_end);
+        int rc = add_pattern(pc, folded, (int)pc->list->len - 1, !open_start, !open_end);
         g_free(folded);
+        if (rc < 0)
+            return rc;
     }
     return 0;
 }
@@ -158,8 +176,10 @@ static int parse_prefixes(parse_ctx *pc, int argc, char **argv)
             g_free(folded);
             return fail(pc, "prefix '%s' has no letters or digits", argv[i]);
         }
-        matcher_add(pc->s->voucher_prefixes, folded, i, true, true);
+        int rc = add_pattern(pc, folded, SIGNALS_VOUCHER_PREFIX, true, true);
         g_free(folded);
+        if (rc < 0)
+            return rc;
     }
     return 0;
 }
@@ -220,10 +240,9 @@ signals *signals_parse(const char *text, const char *name, char *err, size_t err
 {
     signals *s = g_new0(signals, 1);
     s->words = matcher_new();
-    s->voucher_prefixes = matcher_new();
     for (int i = 0; i < DETECTOR_COUNT; i++)
         s->detector_signal[i] = -1;
-    parse_ctx pc = {s, g_array_new(FALSE, TRUE, sizeof(signal_rule)), name, 0, err, errsz};
+    parse_ctx pc = {s, g_array_new(FALSE, TRUE, sizeof(signal_rule)), name, 0, err, errsz, 0};
     char **lines = g_strsplit(text, "\n", -1);
     int rc = 0;
     for (int i = 0; lines[i] != NULL && rc == 0; i++) {
@@ -243,7 +262,6 @@ signals *signals_parse(const char *text, const char *name, char *err, size_t err
         return NULL;
     }
     matcher_compile(s->words);
-    matcher_compile(s->voucher_prefixes);
     return s;
 }
 
@@ -257,6 +275,5 @@ void signals_free(signals *s)
     }
     g_free(s->list);
     matcher_free(s->words);
-    matcher_free(s->voucher_prefixes);
     g_free(s);
 }

@@ -30,6 +30,9 @@ typedef enum detector_kind {
     DETECTOR_COUNT
 } detector_kind;
 
+/* The matcher id of a voucher prefix ("Gutscheincode", "use code"). */
+#define SIGNALS_VOUCHER_PREFIX (-1)
+
 typedef struct signal_rule {
     signal_kind kind;
     int category; /* a classifier_category, or SIGNAL_BULK */
@@ -44,8 +47,9 @@ typedef struct signal_rule {
 typedef struct signals {
     signal_rule *list;
     int count;
-    matcher *words;            /* id = index into list */
-    matcher *voucher_prefixes; /* id unused: any hit is a prefix */
+    /* Every word and every voucher prefix in one automaton, so the text is
+     * read once: id = index into list, or SIGNALS_VOUCHER_PREFIX. */
+    matcher *words;
     int detector_signal[DETECTOR_COUNT]; /* index into list, -1 if not configured */
     int promotional_threshold;  /* promotional score that makes any mail promotional */
     int allowed_threshold;      /* score content needs for transactional/after-sales */

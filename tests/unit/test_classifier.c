@@ -11,6 +11,7 @@
 #include "classifier.h"
 #include "fold.h"
 #include "matcher.h"
+#include "charsets.h"
 #include "signals.h"
 #include "textscan.h"
 
@@ -177,7 +178,14 @@ START_TEST(test_signals_file_errors)
         ck_assert_msg(strstr(err, bad[i].what) != NULL, "%zu: '%s' lacks '%s'", i, err,
                       bad[i].what);
     }
+    /* a file whose patterns would build a matcher of gigabytes */
+    GString *huge = g_string_new("threshold promotional 50\nthreshold allowed 30\n");
+    for (int i = 0; i < 20000; i++)
+        g_string_append_printf(huge, "word promotional 10 any wort%dx\n", i);
     char err[256] = "";
+    ck_assert_ptr_null(signals_parse(huge->str, "x", err, sizeof err));
+    ck_assert_msg(strstr(err, "patterns exceed") != NULL, "%s", err);
+    g_string_free(huge, TRUE);
     signals *s = signals_parse(classifier_builtin_signals(), "built-in", err, sizeof err);
     ck_assert_msg(s != NULL, "%s", err);
     ck_assert_int_gt(s->count, 100);
@@ -272,6 +280,23 @@ START_TEST(test_encodings)
     v = classify(qp, false);
     ck_assert_int_eq(v.category, CATEGORY_PROMOTIONAL);
     ck_assert(has_evidence(&v, "Das könnte Ihnen auch gefallen"));
+    /* uuencoded text (GMime's general path) in Windows-1252 */
+    const char *uu = "From: a@example.de\r\nSubject: Info\r\nMIME-Version: 1.0\r\n"
+                     "Content-Type: text/plain; charset=windows-1252\r\n"
+                     "Content-Transfer-Encoding: x-uuencode\r\n\r\n"
+                     "begin 644 text.txt\r\n"
+                     /* "Ihr Gutscheincode SOMMER25 ist da.\n" */
+                     "C26AR($=U='-C:&5I;F-O9&4@4T]-3452,C4@:7-T(&1A+@H`\r\n`\r\nend\r\n";
+    v = classify(uu, false);
+    ck_assert_int_eq(v.category, CATEGORY_PROMOTIONAL);
+    ck_assert(has_evidence(&v, "body:voucher-code \"SOMMER25\""));
+    /* an 8-bit part in ISO-8859-15 (euro sign 0xA4), no transfer encoding */
+    const char *l9 = "From: a@example.de\r\nSubject: Info\r\nMIME-Version: 1.0\r\n"
+                     "Content-Type: text/plain; charset=ISO-8859-15\r\n"
+                     "Content-Transfer-Encoding: 8bit\r\n\r\n"
+                     "Jetzt 10 \xa4 R\xfc" "ckerstattung, 20 \xa4 Gutschrift, 30 \xa4, 40 \xa4\r\n";
+    v = classify(l9, false);
+    ck_assert(has_evidence(&v, "body:price-list (4 prices)"));
 }
 END_TEST
 
@@ -312,6 +337,7 @@ START_TEST(test_hostile_nesting)
     classifier_verdict v;
     classifier_classify(cls, m->str, m->len, &o, &v);
     ck_assert_int_eq(v.category, CATEGORY_PROMOTIONAL);
+    ck_assert(has_evidence(&v, "structure:nesting-overflow"));
     g_string_free(m, TRUE);
 }
 END_TEST
@@ -371,6 +397,37 @@ START_TEST(test_hostile_garbage)
 }
 END_TEST
 
+START_TEST(test_charsets_pinned)
+{
+    classifier_mime_init(); /* holds the common ones */
+    size_t common = charsets_pinned();
+    ck_assert_uint_ge(common, 5);
+    charsets_pin("ISO-8859-1"); /* again, in capitals: not twice */
+    charsets_pin("Windows-1252");
+    charsets_pin("x-no-such-charset");
+    charsets_pin("utf-8"); /* built into glibc: nothing to hold */
+    charsets_pin(NULL);
+    charsets_pin("");
+    ck_assert_uint_eq(charsets_pinned(), common);
+    /* mail naming ever new charsets: the number held stays bounded */
+    char name[32];
+    for (int i = 1; i <= 16; i++) {
+        snprintf(name, sizeof name, "iso-8859-%d", i);
+        charsets_pin(name);
+    }
+    for (int i = 1250; i <= 1258; i++) {
+        snprintf(name, sizeof name, "windows-%d", i);
+        charsets_pin(name);
+    }
+    const char *more[] = {"koi8-r", "koi8-u", "ibm850", "ibm437", "macintosh", "utf-16",
+                          "utf-7", "gb2312", "big5", "shift_jis", "euc-jp", "euc-kr"};
+    for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
+        charsets_pin(more[i]);
+    ck_assert_uint_gt(charsets_pinned(), common);
+    ck_assert_uint_le(charsets_pinned(), CHARSETS_MAX);
+}
+END_TEST
+
 static Suite *classifier_suite(void)
 {
     Suite *s = suite_create("classifier");
@@ -379,6 +436,7 @@ static Suite *classifier_suite(void)
     tcase_add_test(parts, test_matcher);
     tcase_add_test(parts, test_html_to_text);
     tcase_add_test(parts, test_signals_file_errors);
+    tcase_add_test(parts, test_charsets_pinned);
     suite_add_tcase(s, parts);
     TCase *tc = tcase_create("verdicts");
     tcase_add_checked_fixture(tc, setup, teardown);
