@@ -2,7 +2,9 @@
 # run.sh MILTER CONSENTCTL SCRIPT.lua — runs one miltertest script against a
 # consent-milter started for it alone: a fresh consent store, a config built
 # from the script's "-- config:" lines, an optional "-- setup:" (corrupt |
-# missing store), the milter on a free loopback port, stopped by PID after.
+# missing | locked store; local: a UNIX socket; privileges: a UNIX socket
+# and user nobody), the milter on a free loopback port or that socket,
+# stopped by PID after. Scripts get `stop_cmd` (SIGTERM to the milter).
 set -eu
 milter=$1 ctl=$2 script=$3
 here=$(cd "$(dirname "$0")" && pwd)
@@ -66,7 +68,13 @@ esac
 
 sed -n 's/^-- config: *//p' "$script" >"$dir/script.conf"
 socket="inet:$port@127.0.0.1"
-if [ "$(sed -n 's/^-- setup: *//p' "$script")" = privileges ]; then
+setup=$(sed -n 's/^-- setup: *//p' "$script")
+if [ "$setup" = local ]; then
+    # A UNIX socket: the milter asks the MTA for no answers until the end of
+    # each message (see on_negotiate), unlike over TCP.
+    socket="local:$dir/milter.sock"
+fi
+if [ "$setup" = privileges ]; then
     # A UNIX socket, a pid file, and the unprivileged user "nobody": the
     # store must be readable and the audit directory writable for it.
     socket="local:$dir/run/milter.sock"
@@ -98,6 +106,8 @@ status=0
 if [ "${socket#local:}" != "$socket" ]; then
     i=0
     while [ ! -S "${socket#local:}" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+fi
+if [ "$setup" = privileges ]; then
     # the process runs as nobody, wrote its pid file, and made the socket
     # with the UMask: owner and group only
     i=0
@@ -111,9 +121,10 @@ if [ "${socket#local:}" != "$socket" ]; then
 fi
 miltertest -D socket="$socket" -D common="$here/common.lua" \
     -D withdraw_cmd="$ctl -d $db withdraw live@example.com >/dev/null" \
+    -D stop_cmd="kill -TERM $pid" \
     -s "$script" || status=$?
 
-kill -TERM "$pid"
+kill -TERM "$pid" 2>/dev/null || true # the script may have stopped it
 i=0
 while kill -0 "$pid" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
 if kill -0 "$pid" 2>/dev/null; then
