@@ -54,7 +54,6 @@ struct matcher {
     int32_t *fail;   /* per state */
     int32_t *out;    /* per state: first pattern ending here, -1 none */
     int32_t *dict;   /* per state: nearest state down the fail chain with output */
-    unsigned char *reports; /* per state: 1 if out or dict is set */
     /* What the scan reads: per state a row of STRIDE entries, one per
      * symbol, each the next state's row offset with bit 0 set if that state
      * reports. The offset is the next row index directly (no multiply) and
@@ -101,7 +100,6 @@ void matcher_free(matcher *m)
     g_free(m->fail);
     g_free(m->out);
     g_free(m->dict);
-    g_free(m->reports);
     g_free(m->delta);
     g_array_free(m->patterns, TRUE);
     g_free(m);
@@ -156,14 +154,12 @@ void matcher_compile(matcher *m)
         }
     }
     g_free(queue);
-    m->reports = g_new0(unsigned char, m->states);
-    for (size_t i = 0; i < m->states; i++)
-        m->reports[i] = m->out[i] >= 0 || m->dict[i] >= 0;
     m->delta = g_new0(uint32_t, m->states * STRIDE);
     for (size_t i = 0; i < m->states; i++)
         for (int a = 0; a < ALPHA; a++) {
             int32_t t = m->next[i * ALPHA + (size_t)a];
-            m->delta[i * STRIDE + (size_t)a] = (uint32_t)t * STRIDE | m->reports[t];
+            bool reports = m->out[t] >= 0 || m->dict[t] >= 0;
+            m->delta[i * STRIDE + (size_t)a] = (uint32_t)t * STRIDE | (reports ? 1u : 0u);
         }
     m->compiled = true;
 }
