@@ -205,6 +205,19 @@ static sfsistat on_data(SMFICTX *ctx)
     return SMFIS_CONTINUE;
 }
 
+#define UNAVAILABLE "consent check unavailable, try again later"
+
+static sfsistat tempfail_dsn(SMFICTX *ctx, const char *dsn, const char *text)
+{
+    smfi_setreply(ctx, "451", (char *)dsn, (char *)text);
+    return SMFIS_TEMPFAIL;
+}
+
+static sfsistat tempfail(SMFICTX *ctx, const char *text)
+{
+    return tempfail_dsn(ctx, "4.3.0", text);
+}
+
 /* A message MAIL cannot take: deferred at once, or where MAIL gets no
  * answer, at its end. It then counts as in flight until that end, so that
  * stopping waits for the answer instead of leaving the MTA without one. */
@@ -212,8 +225,7 @@ static sfsistat refuse_at_mail(SMFICTX *ctx, session *s, const char *dsn, const 
 {
     if (!s->nr_mail) {
         end_message(s);
-        smfi_setreply(ctx, "451", (char *)dsn, (char *)text);
-        return SMFIS_TEMPFAIL;
+        return tempfail_dsn(ctx, dsn, text);
     }
     if (!s->in_message) {
         s->in_message = true;
@@ -239,7 +251,7 @@ static sfsistat on_envfrom(SMFICTX *ctx, char **argv)
     s->authenticated = auth != NULL && auth[0] != '\0';
     s->rt = runtime_acquire();
     if (s->rt == NULL)
-        return refuse_at_mail(ctx, s, "4.3.0", "consent check unavailable, try again later");
+        return refuse_at_mail(ctx, s, "4.3.0", UNAVAILABLE);
     return s->nr_mail ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
@@ -348,25 +360,17 @@ static int record_audit(session *s, const message_decision *md, const char *qid,
     return rc;
 }
 
-static sfsistat tempfail(SMFICTX *ctx, const char *text)
-{
-    smfi_setreply(ctx, "451", "4.3.0", (char *)text);
-    return SMFIS_TEMPFAIL;
-}
-
 static sfsistat on_eom(SMFICTX *ctx)
 {
     session *s = get(ctx);
     if (s == NULL)
-        return tempfail(ctx, "consent check unavailable, try again later");
-    if (s->rt == NULL) {
+        return tempfail(ctx, UNAVAILABLE);
+    if (s->rt == NULL) { /* refused at MAIL, which got no answer */
         const char *dsn = s->refusal_dsn ? s->refusal_dsn : "4.3.0";
-        const char *text = s->refusal_text ? s->refusal_text
-                                           : "consent check unavailable, try again later";
+        const char *text = s->refusal_text ? s->refusal_text : UNAVAILABLE;
         log_msg(LOG_NOTICE, queue_id(ctx), "message deferred: %s", text);
-        smfi_setreply(ctx, "451", (char *)dsn, (char *)text);
         end_message(s);
-        return SMFIS_TEMPFAIL;
+        return tempfail_dsn(ctx, dsn, text);
     }
     const runtime *rt = s->rt;
     const conf *cfg = rt->cfg;
