@@ -11,10 +11,11 @@ function open_connection(ip)
   return conn
 end
 
--- Sends one message; returns after end of message. headers: list of
--- {name, value}; macros: table of MAIL-stage macros (e.g. {auth_authen}).
-function send(conn, rcpts, headers, body, macros)
-  mt.macro(conn, SMFIC_MAIL, "i", "QID4711")
+-- Sends one message up to and including its body, not its end. headers:
+-- list of {name, value}; macros: table of MAIL-stage macros (e.g.
+-- {auth_authen}); qid: the queue id macro (default QID4711).
+function begin_message(conn, rcpts, headers, body, macros, qid)
+  mt.macro(conn, SMFIC_MAIL, "i", qid or "QID4711")
   if macros then
     for name, value in pairs(macros) do mt.macro(conn, SMFIC_MAIL, name, value) end
   end
@@ -27,6 +28,11 @@ function send(conn, rcpts, headers, body, macros)
   end
   if mt.eoh(conn) ~= nil then error("eoh failed") end
   if mt.bodystring(conn, body) ~= nil then error("body failed") end
+end
+
+-- Sends one message; returns after end of message.
+function send(conn, rcpts, headers, body, macros)
+  begin_message(conn, rcpts, headers, body, macros)
   if mt.eom(conn) ~= nil then error("eom failed") end
 end
 

@@ -10,22 +10,12 @@ dofile(common)
 local first = open_connection()
 local second = open_connection()
 -- the first message, all but its end
-mt.macro(first, SMFIC_MAIL, "i", "QIDFIRST")
-if mt.mailfrom(first, "<shop@example.de>") ~= nil then error("mailfrom") end
-if mt.rcptto(first, "<yes@example.com>") ~= nil then error("rcpt") end
-for _, h in ipairs(NEWSLETTER) do mt.header(first, h[1], h[2]) end
-mt.eoh(first)
-mt.bodystring(first, NEWSLETTER_BODY)
+begin_message(first, {"<yes@example.com>"}, NEWSLETTER, NEWSLETTER_BODY, nil, "QIDFIRST")
 mt.sleep(0.5)
 os.execute(stop_cmd)
 mt.sleep(0.5)
 -- the second message, begun while stopping, all but its end
-mt.macro(second, SMFIC_MAIL, "i", "QIDSECOND")
-if mt.mailfrom(second, "<shop@example.de>") ~= nil then error("mailfrom") end
-if mt.rcptto(second, "<yes@example.com>") ~= nil then error("rcpt") end
-for _, h in ipairs(NEWSLETTER) do mt.header(second, h[1], h[2]) end
-mt.eoh(second)
-mt.bodystring(second, NEWSLETTER_BODY)
+begin_message(second, {"<yes@example.com>"}, NEWSLETTER, NEWSLETTER_BODY, nil, "QIDSECOND")
 mt.sleep(0.5)
 -- the first ends and is decided; the milter must still wait for the second
 if mt.eom(first) ~= nil then error("eom") end
