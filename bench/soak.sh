@@ -45,15 +45,13 @@ bench_consent_csv "$T/consent.csv" grant 'c%d@soak.example' 0 999
 bench_consent_csv "$T/consent.csv" object 'o%d@soak.example' 0 99
 bench_seed_store "$CTL" "$T/consent.db" "$T/consent.csv" || exit 1
 
-mport=$(free_port) || exit 1
-case ${SOAK_TRANSPORT:-local} in
-local) msock=local:$T/milter.sock pfsock=unix:$T/milter.sock ;;
-tcp) msock=inet:$mport@127.0.0.1 pfsock=inet:127.0.0.1:$mport ;;
-*) echo "soak.sh: SOAK_TRANSPORT is local or tcp" >&2; exit 2 ;;
-esac
+milter_sockets "${SOAK_TRANSPORT:-local}" || {
+    echo "soak.sh: SOAK_TRANSPORT is local or tcp" >&2
+    exit 2
+}
 # UMask 000: Postfix's smtpd (its own user) must be able to connect.
 cat >"$T/consent-milter.conf" <<EOF
-Socket $msock
+Socket $MILTER_SOCK
 UMask 000
 Database $T/consent.db
 AuditDatabase $T/audit.db
@@ -63,7 +61,7 @@ Syslog no
 TrustedHeaderFrom 127.0.0.0/8
 EOF
 milter_start "$T/consent-milter.conf" || exit 1
-pf_start soak "$pfsock" || exit 1
+pf_start soak "$PF_MILTER_SOCK" || exit 1
 
 rss() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$MILTER_PID/status" 2>/dev/null; }
 (
@@ -95,7 +93,7 @@ pf_queued_with "X-Soak-Id:" | while read -r q; do
     grep -a -h -o 'X-Soak-Id: [0-9]*' "$(find "$PF_QUEUE_DIR" -name "$q" | head -n 1)" | sed 's/.*: //'
 done >"$T/queued"
 
-echo "soak through Postfix: ${seconds} s, $threads SMTP clients, consent-milter Mode reject (split) on ${msock%%:*};" \
+echo "soak through Postfix: ${seconds} s, $threads SMTP clients, consent-milter Mode reject (split) on ${MILTER_SOCK%%:*};" \
     "$(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
 echo "  $sent messages in $((t1 - t0)) s; $(wc -l <"$T/churn.log") imports of 1,000 changed consents meanwhile" \
     "(slowest $(awk '{ sub(/s$/, "", $4); if ($4 > m) m = $4 } END { printf "%.2f", m }' "$T/churn.log") s)"

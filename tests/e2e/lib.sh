@@ -47,6 +47,12 @@
 #   milter_reload                   SIGHUP; the process must survive and answer again
 #   milter_running                  the started milter is still alive
 #   milter_answers SOCKET           one milter negotiation (inet:PORT@HOST or local:/path)
+#   milter_sockets local|tcp        a socket for a milter, spelt both ways: MILTER_SOCK for
+#                                   its Socket (local:$T/milter.sock or inet:PORT@127.0.0.1,
+#                                   a free port), PF_MILTER_SOCK for Postfix (unix:... or
+#                                   inet:127.0.0.1:PORT); returns 2 for another word. Over a
+#                                   UNIX socket Postfix's smtpd (its own user) must be let in:
+#                                   UMask 000 in the milter's configuration
 #
 #  Assertions (each counts once; the script ends with finish)
 #   pass / fail WHAT [DETAIL]
@@ -274,6 +280,22 @@ free_port() {
     _p=$(_py free $PORTS_TAKEN) || return 1
     PORTS_TAKEN="$PORTS_TAKEN $_p"
     echo "$_p"
+}
+
+# milter_sockets local|tcp (see the top of this file)
+milter_sockets() {
+    case $1 in
+    local)
+        MILTER_SOCK=local:$T/milter.sock
+        PF_MILTER_SOCK=unix:$T/milter.sock
+        ;;
+    tcp)
+        _ms_port=$(free_port) || return 1
+        MILTER_SOCK=inet:$_ms_port@127.0.0.1
+        PF_MILTER_SOCK=inet:127.0.0.1:$_ms_port
+        ;;
+    *) return 2 ;;
+    esac
 }
 
 # _wait_until SECS CMD...: runs CMD every 0.2 s until it succeeds; fails

@@ -209,7 +209,7 @@ audit_row() {
 write_conf() {
     cat >"$1" <<EOF
 # consent-milter for the e2e test
-Socket                  $MSOCK
+Socket                  $MILTER_SOCK
 Database                $STORE
 AuditDatabase           $AUDIT
 Mode                    $2
@@ -223,23 +223,23 @@ EOF
 }
 
 # ---- start -------------------------------------------------------------------
-MPORT=$(free_port)
-if [ "${E2E_TRANSPORT:-tcp}" = local ]; then
-    MSOCK=local:$T/milter.sock PFSOCK=unix:$T/milter.sock MUMASK="UMask 000"
-else
-    MSOCK=inet:$MPORT@127.0.0.1 PFSOCK=inet:127.0.0.1:$MPORT MUMASK=
-fi
-echo "      transport: $MSOCK"
+milter_sockets "${E2E_TRANSPORT:-tcp}" || {
+    echo "test_enforcement.sh: E2E_TRANSPORT is local or tcp" >&2
+    exit 2
+}
+MUMASK=
+[ "${E2E_TRANSPORT:-tcp}" = local ] && MUMASK="UMask 000"
+echo "      transport: $MILTER_SOCK"
 write_conf "$CONF" reject
 if timeout -k 5 30 "$CONSENT_MILTER" -c "$CONF" -n >"$T/n.out" 2>&1; then pass; else
     fail "consent-milter -n accepts the test configuration" "$(head -c 400 "$T/n.out")"
 fi
-if pf_start enforce "$PFSOCK"; then pass; else
+if pf_start enforce "$PF_MILTER_SOCK"; then pass; else
     fail "pf_start with the milter"
     finish
 fi
 if milter_start "$CONF"; then pass; else
-    fail "milter_start: consent-milter answers on $MSOCK"
+    fail "milter_start: consent-milter answers on $MILTER_SOCK"
     finish
 fi
 PID0=$MILTER_PID
@@ -542,6 +542,6 @@ expect_true "load: the milter decided some before SIGTERM" test $((accepted + re
 # Finishing what is in flight means answering it (or closing the
 # connection): Postfix must never have waited out milter_command_timeout.
 expect_false "load: Postfix never timed out waiting for the milter" \
-    grep -q -E "milter $(echo "$PFSOCK" | sed 's/[.]/[.]/g'): .*([Tt]imed out|timeout)" "$PF_MAILLOG"
+    grep -q -E "milter $(echo "$PF_MILTER_SOCK" | sed 's/[.]/[.]/g'): .*([Tt]imed out|timeout)" "$PF_MAILLOG"
 
 finish
