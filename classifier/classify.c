@@ -3,6 +3,8 @@
  * scores into a verdict (the rules are documented in signals.conf).
  */
 #include <stdio.h>
+#include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "classifier.h"
@@ -116,7 +118,7 @@ static void find_voucher_code(voucher_ctx *v, size_t end)
     }
 }
 
-/* ---- scoring ---------------------------------------------------------- */
+/* ---- finding signals --------------------------------------------------- */
 
 /* One piece of evidence waiting to be ranked into the verdict. */
 typedef struct finding {
@@ -126,18 +128,52 @@ typedef struct finding {
 } finding;
 
 #define FINDINGS_MAX 64
+/* Promotional hits kept for judging elements; a message with more has
+ * advertised many times over already (and the overflow is said). */
+#define PROMO_HITS_MAX 4096
+
+/* Where a signal was found: the subject, or the body's block, link and
+ * image it lies in (-1: none). */
+enum { IN_SUBJECT = ELEMENT_LISTS, PLACES };
+
+typedef struct promo_hit {
+    int id;
+    size_t end; /* in the folded subject or body */
+    int el[PLACES];
+} promo_hit;
 
 typedef struct scoring {
     const signals *sig;
+    const message_scan *ms;
     unsigned char *seen; /* per signal: counted already */
     int score[SIGNAL_CATEGORIES];
     finding found[FINDINGS_MAX];
     size_t n_found, dropped;
-    const char *where_name;
+    promo_hit *hits;
+    size_t n_hits;
+    bool hits_overflow;
+    /* the scan in progress */
     int where;
-    voucher_ctx subject_code, body_code; /* a code after a voucher prefix, per place */
-    voucher_ctx *code;                   /* the one for the text being scanned */
+    const char *where_name;
+    int cursor[ELEMENT_LISTS]; /* the element of each list a body hit is in */
+    voucher_ctx subject_code, body_code;
+    voucher_ctx *code;
 } scoring;
+
+/* Cuts a UTF-8 character that a bounded print left half written. */
+static void utf8_clip(char *s)
+{
+    size_t n = strlen(s);
+    size_t i = n;
+    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+        i--;
+    if (i == 0 || (unsigned char)s[i - 1] < 0xC0)
+        return; /* ends in ASCII or a whole sequence of continuation bytes only */
+    unsigned char lead = (unsigned char)s[i - 1];
+    size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+    if (n - (i - 1) < want)
+        s[i - 1] = '\0';
+}
 
 static void add_finding(scoring *sc, int cat, int weight, const char *fmt, ...)
     G_GNUC_PRINTF(4, 5);
@@ -154,9 +190,10 @@ static void add_finding(scoring *sc, int cat, int weight, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(f->text, sizeof f->text, fmt, ap);
     va_end(ap);
+    utf8_clip(f->text);
 }
 
-/* Counts signal `index` once, with `text` as its evidence. */
+/* Counts signal `index` for the message once, with `text` as its evidence. */
 static void count_signal(scoring *sc, int index, const char *text)
 {
     const signal_rule *s = &sc->sig->list[index];
@@ -167,19 +204,300 @@ static void count_signal(scoring *sc, int index, const char *text)
     add_finding(sc, s->category, s->weight, "%s", text);
 }
 
+/* Keeps a promotional signal's place for judging the element it is in. */
+static void keep_promo_hit(scoring *sc, int id, size_t end, const int el[PLACES])
+{
+    if (sc->sig->list[id].category != CATEGORY_PROMOTIONAL)
+        return;
+    if (sc->n_hits == PROMO_HITS_MAX) {
+        sc->hits_overflow = true;
+        return;
+    }
+    promo_hit *h = &sc->hits[sc->n_hits++];
+    h->id = id;
+    h->end = end;
+    memcpy(h->el, el, sizeof h->el);
+}
+
+/* The element of list `l` that the body offset `pos` lies in, or -1. Hits
+ * come in order, so each list's cursor only moves forward. */
+static int element_at(scoring *sc, element_list l, size_t pos)
+{
+    const GArray *list = sc->ms->elements[l];
+    int *c = &sc->cursor[l];
+    while (*c < (int)list->len && g_array_index(list, element, *c).end <= pos)
+        (*c)++;
+    if (*c < (int)list->len && g_array_index(list, element, *c).start <= pos)
+        return *c;
+    return -1;
+}
+
+static void place_of(scoring *sc, size_t end, int el[PLACES])
+{
+    for (int l = 0; l < PLACES; l++)
+        el[l] = -1;
+    if (sc->where == WHERE_SUBJECT) {
+        el[IN_SUBJECT] = 0;
+        return;
+    }
+    size_t pos = end > 0 ? end - 1 : 0;
+    for (int l = 0; l < ELEMENT_LISTS; l++)
+        el[l] = element_at(sc, (element_list)l, pos);
+}
+
 static void on_word(int id, size_t end, void *ctx)
 {
     scoring *sc = ctx;
+    int el[PLACES];
     if (id == SIGNALS_VOUCHER_PREFIX) {
+        int d = sc->sig->detector_signal[DETECTOR_VOUCHER_CODE];
+        bool had = sc->code->code[0] != '\0';
         find_voucher_code(sc->code, end);
+        if (d >= 0 && !had && sc->code->code[0] != '\0') {
+            place_of(sc, end, el);
+            keep_promo_hit(sc, d, end, el);
+        }
         return;
     }
     const signal_rule *s = &sc->sig->list[id];
-    if (!(s->where & sc->where) || sc->seen[id])
+    place_of(sc, end, el);
+    bool in_link = el[ELEMENTS_LINK] >= 0;
+    if (!(s->where & sc->where) && !(s->where == WHERE_LINK && in_link))
+        return;
+    keep_promo_hit(sc, id, end, el);
+    if (sc->seen[id])
         return;
     char text[CLASSIFIER_EVIDENCE_LEN];
-    snprintf(text, sizeof text, "%s:\"%s\"", sc->where_name, s->label);
+    snprintf(text, sizeof text, "%s:\"%s\"", s->where == WHERE_LINK ? "link" : sc->where_name,
+             s->label);
     count_signal(sc, id, text);
+}
+
+/* ---- links: where they point --------------------------------------------- */
+
+typedef struct link_scan {
+    scoring *sc;
+    int el[PLACES];
+    size_t pos;   /* the link's place in the body, for its hits */
+    bool service; /* points at the sender's own service: tracking, order, account, help */
+} link_scan;
+
+static void on_link(int id, size_t end, void *ctx)
+{
+    (void)end;
+    link_scan *ls = ctx;
+    const signal_rule *s = &ls->sc->sig->list[id];
+    if (s->category == CATEGORY_TRANSACTIONAL || s->category == CATEGORY_AFTER_SALES)
+        ls->service = true;
+    keep_promo_hit(ls->sc, id, ls->pos, ls->el);
+    char text[CLASSIFIER_EVIDENCE_LEN];
+    snprintf(text, sizeof text, "link:target \"%s\"", s->label);
+    count_signal(ls->sc, id, text);
+}
+
+/* Every link's target against the link patterns, and the campaign tag:
+ * utm_campaign counts only on links that are not the sender's own service
+ * links (a carrier tags its tracking links too). */
+static void score_links(scoring *sc)
+{
+    const message_scan *ms = sc->ms;
+    const GArray *links = ms->elements[ELEMENTS_LINK];
+    int utm = sc->sig->detector_signal[DETECTOR_UTM_CAMPAIGN];
+    sc->where = WHERE_BODY;
+    sc->cursor[ELEMENTS_BLOCK] = 0;
+    for (guint i = 0; i < links->len; i++) {
+        const element *e = &g_array_index(links, element, i);
+        link_scan ls = {.sc = sc, .pos = e->start + 1};
+        for (int l = 0; l < PLACES; l++)
+            ls.el[l] = -1;
+        ls.el[ELEMENTS_LINK] = (int)i;
+        ls.el[ELEMENTS_BLOCK] = element_at(sc, ELEMENTS_BLOCK, e->start);
+        const char *url = ms->urls->str + e->url_start;
+        size_t len = e->url_end - e->url_start;
+        matcher_scan(sc->sig->links, url, len, on_link, &ls);
+        if (utm < 0 || ls.service)
+            continue;
+        const char *tag = g_strstr_len(url, (gssize)len, "utm campaign ");
+        if (tag == NULL)
+            continue;
+        keep_promo_hit(sc, utm, ls.pos, ls.el);
+        if (sc->seen[utm])
+            continue;
+        tag += strlen("utm campaign ");
+        size_t n = strcspn(tag, " ");
+        char text[CLASSIFIER_EVIDENCE_LEN];
+        snprintf(text, sizeof text, "link:utm-campaign \"%.*s\"", (int)(n < 40 ? n : 40), tag);
+        count_signal(sc, utm, text);
+    }
+}
+
+/* ---- elements: does one of them advertise? --------------------------------- */
+
+typedef struct element_verdict {
+    int place; /* element_list or IN_SUBJECT */
+    int index;
+    int score;
+    size_t first_end; /* where its first promotional signal ends */
+    int first_id;
+} element_verdict;
+
+#define ADVERTISING_MAX 3
+
+static int by_place(const void *a, const void *b)
+{
+    const promo_hit *x = a, *y = b;
+    for (int l = 0; l < PLACES; l++)
+        if (x->el[l] != y->el[l])
+            return x->el[l] < y->el[l] ? -1 : 1;
+    return x->id - y->id;
+}
+
+/* Sums each element's promotional signals (each once per element) and
+ * keeps the elements whose sum reaches the threshold, strongest first. A
+ * link or image counts on its own; its block counts what lies in it,
+ * links and images included. */
+static size_t judge_elements(scoring *sc, element_verdict adv[ADVERTISING_MAX])
+{
+    size_t n_adv = 0;
+    int threshold = sc->sig->promotional_threshold;
+    promo_hit *sorted = g_new(promo_hit, sc->n_hits ? sc->n_hits : 1);
+    for (int place = 0; place < PLACES; place++) {
+        /* hits keyed by this place only */
+        size_t n = 0;
+        for (size_t i = 0; i < sc->n_hits; i++) {
+            if (sc->hits[i].el[place] < 0)
+                continue;
+            sorted[n] = sc->hits[i];
+            int key = sorted[n].el[place];
+            for (int l = 0; l < PLACES; l++)
+                sorted[n].el[l] = l == place ? key : 0;
+            n++;
+        }
+        qsort(sorted, n, sizeof *sorted, by_place);
+        for (size_t i = 0; i < n;) {
+            int index = sorted[i].el[place];
+            element_verdict ev = {place, index, 0, sorted[i].end, sorted[i].id};
+            for (; i < n && sorted[i].el[place] == index; i++) {
+                if (i > 0 && sorted[i - 1].el[place] == index && sorted[i - 1].id == sorted[i].id)
+                    continue;
+                ev.score += sc->sig->list[sorted[i].id].weight;
+                if (sorted[i].end < ev.first_end) {
+                    ev.first_end = sorted[i].end;
+                    ev.first_id = sorted[i].id;
+                }
+            }
+            if (ev.score < threshold)
+                continue;
+            /* keep the strongest; blocks before links and images at a tie */
+            size_t at;
+            if (n_adv < ADVERTISING_MAX)
+                at = n_adv++;
+            else if (adv[ADVERTISING_MAX - 1].score < ev.score)
+                at = ADVERTISING_MAX - 1;
+            else
+                continue;
+            adv[at] = ev;
+            for (size_t k = at; k > 0 && adv[k].score > adv[k - 1].score; k--) {
+                element_verdict t = adv[k];
+                adv[k] = adv[k - 1];
+                adv[k - 1] = t;
+            }
+        }
+    }
+    g_free(sorted);
+    return n_adv;
+}
+
+/* What to call a block in evidence: a P.S., the footer (the last quarter of
+ * the text), or a block. */
+static const char *block_name(const message_scan *ms, const element *e)
+{
+    const char *t = ms->body->str + e->start;
+    size_t n = e->end - e->start;
+    while (n > 0 && *t == ' ') {
+        t++;
+        n--;
+    }
+    if ((n >= 4 && memcmp(t, "p s ", 4) == 0) || (n >= 3 && memcmp(t, "ps ", 3) == 0) ||
+        (n >= 4 && memcmp(t, "pps ", 4) == 0))
+        return "ps";
+    if (e->start >= ms->body->len - ms->body->len / 4)
+        return "footer";
+    return "block";
+}
+
+/* Appends visible text [from, to) to out with runs of blanks made one
+ * space and invisible characters (zero-width padding of preheaders) left
+ * out; bytes that are not UTF-8 read as '?'. */
+static void quote_text(GString *out, const char *text, size_t from, size_t to)
+{
+    bool space = false;
+    size_t i = from;
+    while (i < to) {
+        gunichar c = g_utf8_get_char_validated(text + i, (gssize)(to - i));
+        size_t used = 1;
+        if (c == (gunichar)-1 || c == (gunichar)-2)
+            c = '?';
+        else
+            used = (size_t)(g_utf8_next_char(text + i) - (text + i));
+        i += used;
+        if (g_unichar_isspace(c) || c == 0xA0) {
+            space = out->len > 0;
+            continue;
+        }
+        if (g_unichar_type(c) == G_UNICODE_FORMAT || c == 0x034F || c < ' ')
+            continue;
+        if (space)
+            g_string_append_c(out, ' ');
+        space = false;
+        g_string_append_unichar(out, c);
+    }
+}
+
+#define QUOTE_MAX 90
+
+/* The element's name and a quote of what the reader sees around its first
+ * promotional signal. */
+static void element_evidence(scoring *sc, const element_verdict *ev, char *out, size_t outsz)
+{
+    const message_scan *ms = sc->ms;
+    const char *label = sc->sig->list[ev->first_id].label;
+    if (ev->place == IN_SUBJECT) {
+        const char *subject = ms->msg ? g_mime_object_get_header(ms->msg, "Subject") : NULL;
+        GString *q = g_string_new(NULL);
+        if (subject != NULL)
+            quote_text(q, subject, 0, strlen(subject));
+        snprintf(out, outsz, "subject:\"%s\" [%s]", q->str, label);
+        g_string_free(q, TRUE);
+        return;
+    }
+    const element *e = &g_array_index(ms->elements[ev->place], element, ev->index);
+    const char *name = ev->place == ELEMENTS_LINK    ? "link"
+                       : ev->place == ELEMENTS_IMAGE ? "image"
+                                                     : block_name(ms, e);
+    /* The folded offset maps onto the visible text in proportion. */
+    size_t vlen = e->vend - e->vstart, flen = e->end - e->start;
+    size_t at = e->vstart + (flen ? (ev->first_end - e->start) * vlen / flen : 0);
+    size_t from = e->vstart, to = e->vend;
+    if (to - from > QUOTE_MAX) {
+        from = at > e->vstart + QUOTE_MAX * 2 / 3 ? at - QUOTE_MAX * 2 / 3 : e->vstart;
+        to = from + QUOTE_MAX < e->vend ? from + QUOTE_MAX : e->vend;
+    }
+    const char *v = ms->visible->str;
+    while (from > e->vstart && ((unsigned char)v[from] & 0xC0) == 0x80)
+        from--;
+    while (to < e->vend && ((unsigned char)v[to] & 0xC0) == 0x80)
+        to++;
+    GString *q = g_string_new(from > e->vstart ? "…" : "");
+    quote_text(q, v, from, to);
+    if (to < e->vend)
+        g_string_append(q, "…");
+    if (ev->place == ELEMENTS_LINK && e->url_end > e->url_start)
+        snprintf(out, outsz, "%s:\"%s\" -> %.40s [%s]", name, q->str, ms->urls->str + e->url_start,
+                 label);
+    else
+        snprintf(out, outsz, "%s:\"%s\" [%s]", name, q->str, label);
+    g_string_free(q, TRUE);
 }
 
 /* ---- the verdict ------------------------------------------------------ */
@@ -238,10 +556,6 @@ static void score_detectors(scoring *sc, const message_scan *ms)
                      code);
             count_signal(sc, d, text);
         }
-    }
-    if ((d = sig->detector_signal[DETECTOR_UTM_CAMPAIGN]) >= 0 && ms->stats.utm_campaign) {
-        snprintf(text, sizeof text, "body:utm-campaign \"%s\"", ms->stats.utm_value);
-        count_signal(sc, d, text);
     }
     if ((d = sig->detector_signal[DETECTOR_PRICE_LIST]) >= 0 &&
         ms->stats.prices >= sig->list[d].param) {
@@ -352,7 +666,9 @@ void classifier_classify(const classifier *c, const char *message, size_t len,
     const signals *sig = c->sig;
     scoring *sc = g_new0(scoring, 1);
     sc->sig = sig;
+    sc->ms = &ms;
     sc->seen = g_new0(unsigned char, (gsize)sig->count);
+    sc->hits = g_new(promo_hit, PROMO_HITS_MAX);
 
     classifier_category said = CATEGORY_PROMOTIONAL;
     bool has_header = read_category_header(sc, ms.msg, header, options->trust_header, &said) == 0;
@@ -368,12 +684,25 @@ void classifier_classify(const classifier *c, const char *message, size_t len,
     sc->where_name = "body";
     sc->code = &sc->body_code;
     matcher_scan(sig->words, ms.body->str, ms.body->len, on_word, sc);
+    score_links(sc);
     score_headers(sc, ms.msg);
     score_detectors(sc, &ms);
-    if (ms.nesting_overflow)
-        add_finding(sc, CATEGORY_PROMOTIONAL, 0, "structure:nesting-overflow");
-    if (ms.truncated || len > 2 * max)
-        add_finding(sc, CATEGORY_PROMOTIONAL, 0, "structure:scanned-first-%zu-bytes", max);
+
+    /* What could not be read is said, and makes the mail count as
+     * advertising: the part not read may be where it advertises. */
+    bool unread = false;
+    if (ms.nesting_overflow) {
+        add_finding(sc, CATEGORY_PROMOTIONAL, 997, "structure:nesting-overflow");
+        unread = true;
+    }
+    if (ms.truncated || len > 2 * max) {
+        add_finding(sc, CATEGORY_PROMOTIONAL, 997, "structure:scanned-first-%zu-bytes", max);
+        unread = true;
+    }
+    if (ms.elements_overflow || sc->hits_overflow) {
+        add_finding(sc, CATEGORY_PROMOTIONAL, 997, "structure:too-many-elements");
+        unread = true;
+    }
     if (ms.msg == NULL)
         add_finding(sc, CATEGORY_PROMOTIONAL, 0, "structure:unparseable");
 
@@ -390,21 +719,35 @@ void classifier_classify(const classifier *c, const char *message, size_t len,
                                               ? CATEGORY_AFTER_SALES
                                               : CATEGORY_TRANSACTIONAL;
     int best_allowed = sc->score[content_allowed];
-    /* Advertising: a decisive promotional element (or enough indicative
-     * ones), or indicative promotional content carried by the signs of mass
-     * sending where it outweighs what speaks for a transaction. */
-    bool advertising = promo >= sig->promotional_threshold ||
-                       (promo > 0 && promo + bulk >= sig->promotional_threshold &&
-                        promo + bulk > best_allowed);
+
+    /* Advertising (LEGAL.md): one element that advertises — alone, or with
+     * what else that block, link or image says — makes the whole mail
+     * promotional, whatever surrounds it. Mass mailing (list headers,
+     * unsubscribe links) that also carries promotional content counts so
+     * too. Transactional and after-sales evidence never outweighs either. */
+    element_verdict adv[ADVERTISING_MAX];
+    size_t n_adv = judge_elements(sc, adv);
+    for (size_t i = 0; i < n_adv; i++) {
+        char text[CLASSIFIER_EVIDENCE_LEN];
+        element_evidence(sc, &adv[i], text, sizeof text);
+        add_finding(sc, CATEGORY_PROMOTIONAL, 2000 - (int)i, "%s", text);
+    }
+    bool mass = bulk >= sig->mass_threshold &&
+                (best_allowed < 2 * sig->allowed_threshold ||
+                 promo + bulk >= 2 * sig->promotional_threshold);
+    if (mass && n_adv == 0)
+        add_finding(sc, CATEGORY_PROMOTIONAL, 1500, "mass-mailing:bulk %d + promotional %d", bulk,
+                    promo);
+    bool advertising = n_adv > 0 || mass || unread;
 
     if (advertising) {
         /* Rule 1: advertising found; no header makes it anything else. */
         v->category = CATEGORY_PROMOTIONAL;
         v->source = has_header && said == CATEGORY_PROMOTIONAL ? SOURCE_HEADER_CONTENT
                                                                : SOURCE_CONTENT;
-        v->confidence = promo + bulk >= 2 * sig->promotional_threshold ? 95 : 80;
+        v->confidence = n_adv > 0 && adv[0].score >= 2 * sig->promotional_threshold ? 95 : 80;
         if (has_header && said != CATEGORY_PROMOTIONAL)
-            add_finding(sc, CATEGORY_PROMOTIONAL, 1000, "overruled:header-said-%s",
+            add_finding(sc, CATEGORY_PROMOTIONAL, 3000, "overruled:header-said-%s",
                         classifier_category_name(said));
     } else if (has_header) {
         /* Rule 2: a trusted header, nothing stricter in the content. */
@@ -417,11 +760,12 @@ void classifier_classify(const classifier *c, const char *message, size_t len,
         gchar *lname = g_ascii_strdown(header, -1);
         add_finding(sc, said, 999, "header:%s=%s", lname, classifier_category_name(said));
         g_free(lname);
-    } else if (best_allowed >= sig->allowed_threshold && best_allowed > promo + bulk) {
-        /* Rule 3: content says transactional or after-sales clearly. */
+    } else if (best_allowed >= sig->allowed_threshold) {
+        /* Rule 3: content says transactional or after-sales clearly, and no
+         * element advertises. */
         v->category = content_allowed;
         v->source = SOURCE_CONTENT;
-        v->confidence = best_allowed - promo - bulk >= 2 * sig->allowed_threshold ? 85 : 65;
+        v->confidence = promo + bulk == 0 && best_allowed >= 2 * sig->allowed_threshold ? 85 : 65;
     } else {
         /* Fail safe: nothing says clearly that no consent is needed. */
         v->category = CATEGORY_PROMOTIONAL;
@@ -431,6 +775,7 @@ void classifier_classify(const classifier *c, const char *message, size_t len,
                     "fail-safe:no-clear-transactional-or-after-sales-signal");
     }
     fill_evidence(sc, v->category, v);
+    g_free(sc->hits);
     g_free(sc->seen);
     g_free(sc);
     message_scan_clear(&ms);

@@ -1,43 +1,57 @@
 /*
- * detect — the structural counts behind the detectors: links, campaign
- * links, prices. Plain byte scans, no allocation.
+ * detect — plain text cut into elements (paragraphs, written-out URLs) and
+ * the price count behind the product-grid detector. Plain byte scans.
  */
-#define _GNU_SOURCE /* memmem */
 #include <string.h>
 
 #include "textscan.h"
 
-static const char *find(const char *hay, size_t len, const char *needle)
+/* Where a URL written out in plain text ends. */
+static size_t url_end(const char *p, size_t len)
 {
-    if (len == 0)
-        return NULL; /* hay may be NULL then */
-    return memmem(hay, len, needle, strlen(needle));
+    size_t n = 0;
+    while (n < len && (unsigned char)p[n] > ' ' && p[n] != '<' && p[n] != '>' && p[n] != '"' &&
+           p[n] != ')' && p[n] != ']')
+        n++;
+    return n;
 }
 
-void scan_plain_links(const char *text, size_t len, text_stats *st)
+void plain_to_text(const char *text, size_t len, GString *out, size_t max, text_stats *st,
+                   GArray *marks)
 {
-    const char *p = text, *end = text + len;
-    while (p < end) {
-        const char *h = find(p, (size_t)(end - p), "http");
-        if (h == NULL)
-            break;
-        size_t rest = (size_t)(end - h);
-        if ((rest > 7 && memcmp(h, "http://", 7) == 0) ||
-            (rest > 8 && memcmp(h, "https://", 8) == 0))
-            st->links++;
-        p = h + 4;
+    if (out->len >= max)
+        return;
+    size_t base = out->len;
+    size_t room = max - base;
+    g_string_append_len(out, text, (gssize)(len < room ? len : room));
+    const char *s = out->str;
+    size_t end = out->len;
+    /* One pass in order, so the marks come out sorted: a blank line (only
+     * blanks between two line ends) ends a paragraph; a URL written out is
+     * a link element of its own, its text the URL. */
+    for (size_t i = base; i < end; i++) {
+        if (s[i] == '\n') {
+            size_t r = i + 1;
+            while (r < end && (s[r] == ' ' || s[r] == '\t' || s[r] == '\r'))
+                r++;
+            if (r < end && s[r] == '\n') {
+                text_mark_add(marks, i, MARK_BLOCK, NULL, 0);
+                i = r - 1;
+            }
+            continue;
+        }
+        if (s[i] != 'h' || end - i < 8)
+            continue;
+        size_t skip = memcmp(s + i, "https://", 8) == 0 ? 8 : memcmp(s + i, "http://", 7) == 0 ? 7 : 0;
+        if (skip == 0)
+            continue;
+        size_t n = url_end(s + i, end - i);
+        st->links++;
+        text_mark_add(marks, i, MARK_LINK_OPEN, s + i, n);
+        text_mark_add(marks, i + n, MARK_LINK_CLOSE, NULL, 0);
+        i += n - 1;
     }
-    const char *u = find(text, len, "utm_campaign=");
-    if (u != NULL && !st->utm_campaign) {
-        st->utm_campaign = true;
-        u += strlen("utm_campaign=");
-        size_t n = 0;
-        while (u + n < end && n + 1 < sizeof st->utm_value &&
-               (g_ascii_isalnum(u[n]) || u[n] == '-' || u[n] == '_' || u[n] == '.'))
-            n++;
-        memcpy(st->utm_value, u, n);
-        st->utm_value[n] = '\0';
-    }
+    text_mark_add(marks, out->len, MARK_BLOCK, NULL, 0);
 }
 
 /* Is there a digit within a few blanks before (dir -1) or after (dir 1)? */

@@ -13,9 +13,28 @@ static const gunichar cp1252_high[32] = {
     0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
 };
 
-/* Latin-1 supplement letters, lower-cased and spelt in ASCII. */
+/* Latin Extended-A (U+0100-U+017F: Polish, Czech, Hungarian, ...) spelt
+ * in ASCII: "przesyłka" reads as "przesylka", "Dostawę" as "dostawe". */
+static const char *const latin_ext_a[128] = {
+    "a", "a", "a", "a", "a", "a", "c", "c", "c", "c", "c", "c",
+    "c", "c", "d", "d", "d", "d", "e", "e", "e", "e", "e", "e",
+    "e", "e", "e", "e", "g", "g", "g", "g", "g", "g", "g", "g",
+    "h", "h", "h", "h", "i", "i", "i", "i", "i", "i", "i", "i",
+    "i", "i", "ij", "ij", "j", "j", "k", "k", "k", "l", "l", "l",
+    "l", "l", "l", "l", "l", "l", "l", "n", "n", "n", "n", "n",
+    "n", "n", "n", "n", "o", "o", "o", "o", "o", "o", "oe", "oe",
+    "r", "r", "r", "r", "r", "r", "s", "s", "s", "s", "s", "s",
+    "s", "s", "t", "t", "t", "t", "t", "t", "u", "u", "u", "u",
+    "u", "u", "u", "u", "u", "u", "u", "u", "w", "w", "y", "y",
+    "y", "z", "z", "z", "z", "z", "z", "s",
+};
+
+/* Latin-1 supplement and Latin Extended-A letters, lower-cased and spelt
+ * in ASCII. */
 static const char *latin1_fold(gunichar c)
 {
+    if (c >= 0x100 && c < 0x180)
+        return latin_ext_a[c - 0x100];
     switch (c) {
     case 0xC4: case 0xE4: return "ae";
     case 0xD6: case 0xF6: return "oe";
@@ -36,10 +55,6 @@ static const char *latin1_fold(gunichar c)
         return "o";
     case 0xD9: case 0xDA: case 0xDB: case 0xF9: case 0xFA: case 0xFB: return "u";
     case 0xDD: case 0xFD: case 0xFF: return "y";
-    case 0x0152: case 0x0153: return "oe";
-    case 0x0160: case 0x0161: return "s";
-    case 0x017D: case 0x017E: return "z";
-    case 0x0178: return "y";
     case 0x20AC: return "eur"; /* the euro sign reads as a word: "10 eur" */
     default: return NULL;
     }

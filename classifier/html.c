@@ -1,6 +1,7 @@
 /*
  * html — HTML to text for classification. Not a renderer: it only needs the
- * words a reader would see and the links, and must survive anything.
+ * words a reader would see, where its blocks, links and images begin and
+ * end, and where the links point; and it must survive anything.
  */
 #include <string.h>
 
@@ -72,33 +73,77 @@ static size_t skip_raw(const char *p, size_t len, const char *closing)
     return len;
 }
 
-/* Looks inside an <a ...> tag's text for href="..." and counts the link. */
-static void scan_href(const char *tag, size_t len, text_stats *st)
+/* Finds attribute `name` in a tag's text (after its name); sets the value's
+ * start and length. False if it is not there. */
+static bool find_attr(const char *tag, size_t len, const char *name, const char **value,
+                      size_t *vlen)
 {
-    for (size_t i = 0; i + 5 < len; i++) {
-        if (g_ascii_strncasecmp(tag + i, "href", 4) != 0)
+    size_t n = strlen(name);
+    for (size_t i = 1; i + n < len; i++) {
+        char before = tag[i - 1];
+        if ((before != ' ' && before != '\t' && before != '\n' && before != '\r' &&
+             before != '"' && before != '\'') ||
+            g_ascii_strncasecmp(tag + i, name, n) != 0)
             continue;
-        size_t j = i + 4;
+        size_t j = i + n;
         while (j < len && (tag[j] == ' ' || tag[j] == '\t' || tag[j] == '\n' || tag[j] == '\r'))
             j++;
         if (j >= len || tag[j] != '=')
             continue;
         j++;
-        while (j < len && (tag[j] == ' ' || tag[j] == '"' || tag[j] == '\''))
+        while (j < len && (tag[j] == ' ' || tag[j] == '\t' || tag[j] == '\n' || tag[j] == '\r'))
+            j++;
+        char quote = j < len && (tag[j] == '"' || tag[j] == '\'') ? tag[j] : 0;
+        if (quote)
             j++;
         size_t k = j;
-        while (k < len && tag[k] != '"' && tag[k] != '\'' && tag[k] != ' ' && tag[k] != '>')
+        while (k < len && (quote ? tag[k] != quote : (tag[k] != ' ' && tag[k] != '>')))
             k++;
-        scan_plain_links(tag + j, k - j, st);
-        if (k > j && st->links == 0) /* a relative or mailto link still counts */
-            st->links = 1;
-        return;
+        *value = tag + j;
+        *vlen = k - j;
+        return true;
+    }
+    return false;
+}
+
+/* Appends text with its entities decoded (an attribute's value). */
+static void append_decoded(GString *out, const char *s, size_t len, size_t max)
+{
+    size_t i = 0;
+    while (i < len && out->len < max) {
+        if (s[i] == '&') {
+            size_t used = decode_entity(s + i, len - i, out);
+            if (used > 0) {
+                i += used;
+                continue;
+            }
+        }
+        g_string_append_c(out, s[i++]);
     }
 }
 
-void html_to_text(const char *html, size_t len, GString *out, size_t max, text_stats *st)
+/* Tags after which a reader sees a new block of text. */
+static bool block_tag(const char *p, size_t left)
+{
+    static const char *const names[] = {"p", "div", "td", "th", "tr", "li", "table", "h1",
+                                        "h2", "h3", "h4", "h5", "h6", "ul", "ol", "center",
+                                        "blockquote", "section", "article", "header",
+                                        "footer", "hr", "tbody", "dl", "dt", "dd"};
+    if (left > 0 && p[0] == '/') {
+        p++;
+        left--;
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
+        if (tag_is(p, left, names[i]))
+            return true;
+    return false;
+}
+
+void html_to_text(const char *html, size_t len, GString *out, size_t max, text_stats *st,
+                  GArray *marks)
 {
     size_t i = 0;
+    bool in_link = false, last_br = false;
     while (i < len && out->len < max) {
         char c = html[i];
         if (c == '&') {
@@ -118,6 +163,9 @@ void html_to_text(const char *html, size_t len, GString *out, size_t max, text_s
                 j++;
             size_t room = max - out->len;
             g_string_append_len(out, html + i, (gssize)(j - i < room ? j - i : room));
+            for (size_t k = i; k < j && last_br; k++)
+                if (html[k] != ' ' && html[k] != '\n' && html[k] != '\r' && html[k] != '\t')
+                    last_br = false;
             i = j;
             continue;
         }
@@ -130,20 +178,48 @@ void html_to_text(const char *html, size_t len, GString *out, size_t max, text_s
         }
         const char *close = memchr(p, '>', left);
         size_t tag_len = close ? (size_t)(close - p) : left;
-        if (tag_is(p, left, "script") || tag_is(p, left, "style")) {
-            bool script = tag_is(p, left, "script");
+        if (tag_is(p, left, "script") || tag_is(p, left, "style") || tag_is(p, left, "title")) {
+            const char *closing = tag_is(p, left, "script")  ? "</script"
+                                  : tag_is(p, left, "style") ? "</style"
+                                                             : "</title";
             size_t after = (size_t)(p - html) + tag_len + 1;
             if (after > len)
                 after = len;
-            i = after + skip_raw(html + after, len - after, script ? "</script" : "</style");
+            i = after + skip_raw(html + after, len - after, closing);
             const char *gt = i < len ? memchr(html + i, '>', len - i) : NULL;
             i = gt ? (size_t)(gt - html) + 1 : len;
             continue;
         }
-        if (tag_is(p, left, "a"))
-            scan_href(p, tag_len, st);
+        bool br = tag_is(p, left, "br");
+        if (block_tag(p, left) || (br && last_br))
+            text_mark_add(marks, out->len, MARK_BLOCK, NULL, 0);
+        last_br = br;
+        const char *value;
+        size_t vlen;
+        if (tag_is(p, left, "a")) {
+            if (in_link)
+                text_mark_add(marks, out->len, MARK_LINK_CLOSE, NULL, 0);
+            in_link = false;
+            if (find_attr(p, tag_len, "href", &value, &vlen)) {
+                st->links++;
+                text_mark_add(marks, out->len, MARK_LINK_OPEN, value, vlen);
+                in_link = true;
+            }
+        } else if (tag_is(p, left, "/a") && in_link) {
+            text_mark_add(marks, out->len, MARK_LINK_CLOSE, NULL, 0);
+            in_link = false;
+        } else if (tag_is(p, left, "img") && find_attr(p, tag_len, "alt", &value, &vlen) &&
+                   vlen > 0) {
+            g_string_append_c(out, ' ');
+            text_mark_add(marks, out->len, MARK_ALT_OPEN, NULL, 0);
+            append_decoded(out, value, vlen, max);
+            text_mark_add(marks, out->len, MARK_ALT_CLOSE, NULL, 0);
+        }
         if (out->len < max)
             g_string_append_c(out, ' '); /* every tag separates words */
         i += tag_len + 2;
     }
+    if (in_link)
+        text_mark_add(marks, out->len, MARK_LINK_CLOSE, NULL, 0);
+    text_mark_add(marks, out->len, MARK_BLOCK, NULL, 0);
 }

@@ -33,9 +33,9 @@ static gpointer init_gmime(gpointer unused)
 typedef struct walk_ctx {
     message_scan *ms;
     size_t max;
-    GString *scratch; /* HTML reduced to text */
     GByteArray *raw;  /* a part's content as sent */
     GByteArray *text; /* ... with its transfer encoding undone */
+    GArray *marks;    /* of text_mark: one part's element boundaries */
 } walk_ctx;
 
 /* Reads a part's content and undoes its transfer encoding with GMime's
@@ -72,20 +72,121 @@ static GByteArray *decode_content(walk_ctx *w, GMimePart *part)
     return w->text;
 }
 
+/* Percent-decodes a URL (so that a redirect's encoded target reads as one)
+ * and folds it into ms->urls; returns the folded range's start. */
+static size_t add_url(message_scan *ms, const char *url)
+{
+    char buf[TEXT_URL_MAX + 1];
+    size_t n = 0;
+    for (const char *p = url; *p != '\0' && n < TEXT_URL_MAX; p++) {
+        int hi, lo;
+        if (p[0] == '%' && (hi = g_ascii_xdigit_value(p[1])) >= 0 &&
+            (lo = g_ascii_xdigit_value(p[2])) >= 0) {
+            char c = (char)(hi * 16 + lo);
+            buf[n++] = (unsigned char)c >= ' ' ? c : ' ';
+            p += 2;
+        } else {
+            buf[n++] = *p;
+        }
+    }
+    size_t start = ms->urls->len;
+    fold_append(ms->urls, buf, n, G_MAXSIZE);
+    g_string_append_c(ms->urls, ' ');
+    return start;
+}
+
+/* The element under construction in each list (kept from one mark to the
+ * next; blocks are open all the time, links and images between marks). */
+typedef struct building {
+    bool open[ELEMENT_LISTS];
+    element el[ELEMENT_LISTS];
+} building;
+
+static void open_element(message_scan *ms, building *b, element_list which)
+{
+    b->open[which] = true;
+    b->el[which] = (element){.start = ms->body->len, .vstart = 0};
+}
+
+static void close_element(message_scan *ms, building *b, element_list which, size_t vpos)
+{
+    if (!b->open[which])
+        return;
+    b->open[which] = false;
+    element *e = &b->el[which];
+    e->end = ms->body->len;
+    e->vend = vpos;
+    /* Only elements with words in them: a link around an image alone is an
+     * element when it has a target to judge. */
+    bool words = false;
+    for (size_t i = e->start; i < e->end && !words; i++)
+        words = ms->body->str[i] != ' ';
+    if (words || e->url_end > e->url_start)
+        g_array_append_val(ms->elements[which], *e);
+}
+
+/* Folds visible text up to vpos into the body. */
+static void fold_to(walk_ctx *w, size_t *done, size_t vpos)
+{
+    message_scan *ms = w->ms;
+    if (vpos > *done)
+        fold_append(ms->body, ms->visible->str + *done, vpos - *done, w->max);
+    *done = vpos;
+}
+
 static void add_text(walk_ctx *w, const char *text, size_t len, bool html)
 {
     message_scan *ms = w->ms;
-    if (html) {
-        g_string_truncate(w->scratch, 0);
-        html_to_text(text, len, w->scratch, w->max, &ms->stats);
-        text = w->scratch->str;
-        len = w->scratch->len;
-    } else {
-        scan_plain_links(text, len, &ms->stats);
+    size_t vbase = ms->visible->len;
+    g_array_set_size(w->marks, 0);
+    if (html)
+        html_to_text(text, len, ms->visible, w->max, &ms->stats, w->marks);
+    else
+        plain_to_text(text, len, ms->visible, w->max, &ms->stats, w->marks);
+    if (w->marks->len >= TEXT_MARKS_MAX)
+        ms->elements_overflow = true;
+    scan_prices(ms->visible->str + vbase, ms->visible->len - vbase, &ms->stats);
+
+    /* Fold segment by segment between the marks, so that every element's
+     * range in the folded text is known. A separator stands between
+     * segments: marks sit where a tag or a line end was. */
+    building b = {0};
+    size_t done = vbase;
+    open_element(ms, &b, ELEMENTS_BLOCK);
+    b.el[ELEMENTS_BLOCK].vstart = vbase;
+    for (guint i = 0; i < w->marks->len; i++) {
+        const text_mark *mk = &g_array_index(w->marks, text_mark, i);
+        fold_to(w, &done, mk->pos);
+        switch (mk->kind) {
+        case MARK_BLOCK:
+            close_element(ms, &b, ELEMENTS_BLOCK, mk->pos);
+            open_element(ms, &b, ELEMENTS_BLOCK);
+            b.el[ELEMENTS_BLOCK].vstart = mk->pos;
+            break;
+        case MARK_LINK_OPEN:
+            close_element(ms, &b, ELEMENTS_LINK, mk->pos);
+            open_element(ms, &b, ELEMENTS_LINK);
+            b.el[ELEMENTS_LINK].vstart = mk->pos;
+            b.el[ELEMENTS_LINK].url_start = add_url(ms, mk->url);
+            b.el[ELEMENTS_LINK].url_end = ms->urls->len;
+            break;
+        case MARK_LINK_CLOSE:
+            close_element(ms, &b, ELEMENTS_LINK, mk->pos);
+            break;
+        case MARK_ALT_OPEN:
+            open_element(ms, &b, ELEMENTS_IMAGE);
+            b.el[ELEMENTS_IMAGE].vstart = mk->pos;
+            break;
+        case MARK_ALT_CLOSE:
+            close_element(ms, &b, ELEMENTS_IMAGE, mk->pos);
+            break;
+        }
     }
-    scan_prices(text, len, &ms->stats);
-    fold_append(ms->body, text, len, w->max);
-    if (ms->body->len >= w->max)
+    fold_to(w, &done, ms->visible->len);
+    for (int l = ELEMENT_LISTS - 1; l >= 0; l--)
+        close_element(ms, &b, (element_list)l, ms->visible->len);
+    text_marks_clear(w->marks);
+    if (ms->body->len >= w->max || ms->visible->len >= w->max)
         ms->truncated = true;
 }
 
@@ -166,6 +267,10 @@ void message_scan_run(message_scan *ms, const char *data, size_t len, size_t max
     memset(ms, 0, sizeof *ms);
     ms->subject = g_string_sized_new(128);
     ms->body = g_string_sized_new(len < max ? len : max);
+    ms->visible = g_string_sized_new(len < max ? len : max);
+    ms->urls = g_string_sized_new(1024);
+    for (int l = 0; l < ELEMENT_LISTS; l++)
+        ms->elements[l] = g_array_new(FALSE, FALSE, sizeof(element));
 
     GMimeStream *stream = g_mime_stream_mem_new_with_buffer(data, len);
     GMimeParser *parser = g_mime_parser_new_with_stream(stream);
@@ -181,11 +286,12 @@ void message_scan_run(message_scan *ms, const char *data, size_t len, size_t max
         const char *subject = g_mime_object_get_header(ms->msg, "Subject"); /* decoded */
         if (subject != NULL)
             fold_append(ms->subject, subject, strlen(subject), 4096);
-        walk_ctx w = {ms, max, g_string_new(NULL), g_byte_array_new(), g_byte_array_new()};
+        walk_ctx w = {ms, max, g_byte_array_new(), g_byte_array_new(),
+                      g_array_new(FALSE, FALSE, sizeof(text_mark))};
         walk(&w, ms->msg, 0);
-        g_string_free(w.scratch, TRUE);
         g_byte_array_unref(w.raw);
         g_byte_array_unref(w.text);
+        g_array_unref(w.marks);
     }
 }
 
@@ -197,5 +303,12 @@ void message_scan_clear(message_scan *ms)
         g_string_free(ms->subject, TRUE);
     if (ms->body != NULL)
         g_string_free(ms->body, TRUE);
+    if (ms->visible != NULL)
+        g_string_free(ms->visible, TRUE);
+    if (ms->urls != NULL)
+        g_string_free(ms->urls, TRUE);
+    for (int l = 0; l < ELEMENT_LISTS; l++)
+        if (ms->elements[l] != NULL)
+            g_array_unref(ms->elements[l]);
     memset(ms, 0, sizeof *ms);
 }

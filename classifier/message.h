@@ -13,10 +13,26 @@
 
 #include "textscan.h"
 
+/* One element of what a reader sees: a block of text, a link (its anchor
+ * text; its target folded in message_scan.urls) or an image's alt text.
+ * Blocks, links and images each form a list of disjoint ranges in order;
+ * a link or an image lies within (usually one) block. */
+typedef struct element {
+    size_t start, end;         /* in message_scan.body (folded) */
+    size_t vstart, vend;       /* in message_scan.visible (as the reader sees it) */
+    size_t url_start, url_end; /* links: the target in message_scan.urls */
+} element;
+
+typedef enum element_list { ELEMENTS_BLOCK, ELEMENTS_LINK, ELEMENTS_IMAGE, ELEMENT_LISTS } element_list;
+
 typedef struct message_scan {
     GMimeObject *msg;     /* the top-level entity, owned; NULL if nothing could be parsed */
     GString *subject;     /* folded */
     GString *body;        /* folded text of all inline text parts */
+    GString *visible;     /* the same text unfolded, for quoting evidence */
+    GString *urls;        /* every link's target, percent-decoded and folded */
+    GArray *elements[ELEMENT_LISTS]; /* of element */
+    bool elements_overflow; /* more element boundaries than are kept */
     text_stats stats;
     int text_parts;
     bool nesting_overflow; /* parts nested too deeply to be read */

@@ -68,31 +68,40 @@ static int parse_head(parse_ctx *pc, char **argv, signal_rule *sig)
 }
 
 /* Adds a folded pattern to the matcher, within the size bound. */
-static int add_pattern(parse_ctx *pc, const char *folded, int id, bool word_start, bool word_end)
+static int add_pattern(parse_ctx *pc, matcher *m, const char *folded, int id, bool word_start,
+                       bool word_end)
 {
     pc->pattern_bytes += strlen(folded);
     if (pc->pattern_bytes > PATTERN_BYTES_MAX)
         return fail(pc, "the patterns exceed %d bytes in all", PATTERN_BYTES_MAX);
-    matcher_add(pc->s->words, folded, id, word_start, word_end);
+    matcher_add(m, folded, id, word_start, word_end);
     return 0;
 }
 
-static int parse_word(parse_ctx *pc, int argc, char **argv)
+/* word CATEGORY WEIGHT WHERE PATTERN... and link CATEGORY WEIGHT PATTERN...:
+ * each pattern a signal of its own, in the words' or the links' matcher. */
+static int parse_patterns(parse_ctx *pc, int argc, char **argv, bool link)
 {
-    if (argc < 5)
-        return fail(pc, "%s needs: word CATEGORY WEIGHT subject|body|any PATTERN...", "word");
-    signal_rule proto = {.kind = SIGNAL_WORD};
+    if (argc < (link ? 4 : 5))
+        return link ? fail(pc, "%s needs: link CATEGORY WEIGHT PATTERN...", "link")
+                    : fail(pc, "%s needs: word CATEGORY WEIGHT subject|body|any|link PATTERN...",
+                           "word");
+    signal_rule proto = {.kind = link ? SIGNAL_LINK : SIGNAL_WORD, .where = WHERE_BODY};
     if (parse_head(pc, argv + 1, &proto) < 0)
         return -1;
-    if (strcmp(argv[3], "subject") == 0)
+    if (link)
+        ;
+    else if (strcmp(argv[3], "subject") == 0)
         proto.where = WHERE_SUBJECT;
     else if (strcmp(argv[3], "body") == 0)
         proto.where = WHERE_BODY;
     else if (strcmp(argv[3], "any") == 0)
         proto.where = WHERE_ANY;
+    else if (strcmp(argv[3], "link") == 0)
+        proto.where = WHERE_LINK;
     else
-        return fail(pc, "where '%s' is not subject, body or any", argv[3]);
-    for (int i = 4; i < argc; i++) {
+        return fail(pc, "where '%s' is not subject, body, any or link", argv[3]);
+    for (int i = link ? 3 : 4; i < argc; i++) {
         const char *p = argv[i];
         size_t len = strlen(p);
         bool open_start = len > 0 && p[0] == '*', open_end = len > 1 && p[len - 1] == '*';
@@ -106,7 +115,8 @@ static int parse_word(parse_ctx *pc, int argc, char **argv)
         signal_rule sig = proto;
         sig.label = bare;
         g_array_append_val(pc->list, sig);
-        int rc = add_pattern(pc, folded, (int)pc->list->len - 1, !open_start, !open_end);
+        int rc = add_pattern(pc, link ? pc->s->links : pc->s->words, folded,
+                             (int)pc->list->len - 1, !open_start, !open_end);
         g_free(folded);
         if (rc < 0)
             return rc;
@@ -176,7 +186,7 @@ static int parse_prefixes(parse_ctx *pc, int argc, char **argv)
             g_free(folded);
             return fail(pc, "prefix '%s' has no letters or digits", argv[i]);
         }
-        int rc = add_pattern(pc, folded, SIGNALS_VOUCHER_PREFIX, true, true);
+        int rc = add_pattern(pc, pc->s->words, folded, SIGNALS_VOUCHER_PREFIX, true, true);
         g_free(folded);
         if (rc < 0)
             return rc;
@@ -187,7 +197,7 @@ static int parse_prefixes(parse_ctx *pc, int argc, char **argv)
 static int parse_threshold(parse_ctx *pc, int argc, char **argv)
 {
     if (argc != 3)
-        return fail(pc, "%s needs: threshold promotional|allowed NUMBER", "threshold");
+        return fail(pc, "%s needs: threshold promotional|allowed|mass NUMBER", "threshold");
     char *end;
     long n = strtol(argv[2], &end, 10);
     if (*end != '\0' || n < 1 || n > 100000)
@@ -196,8 +206,10 @@ static int parse_threshold(parse_ctx *pc, int argc, char **argv)
         pc->s->promotional_threshold = (int)n;
     else if (strcmp(argv[1], "allowed") == 0)
         pc->s->allowed_threshold = (int)n;
+    else if (strcmp(argv[1], "mass") == 0)
+        pc->s->mass_threshold = (int)n;
     else
-        return fail(pc, "unknown threshold '%s' (promotional, allowed)", argv[1]);
+        return fail(pc, "unknown threshold '%s' (promotional, allowed, mass)", argv[1]);
     return 0;
 }
 
@@ -219,8 +231,8 @@ static int parse_line(parse_ctx *pc, const char *line)
         return rc;
     }
     int rc;
-    if (strcmp(argv[0], "word") == 0)
-        rc = parse_word(pc, argc, argv);
+    if (strcmp(argv[0], "word") == 0 || strcmp(argv[0], "link") == 0)
+        rc = parse_patterns(pc, argc, argv, strcmp(argv[0], "link") == 0);
     else if (strcmp(argv[0], "header") == 0)
         rc = parse_header(pc, argc, argv);
     else if (strcmp(argv[0], "detector") == 0)
@@ -230,7 +242,7 @@ static int parse_line(parse_ctx *pc, const char *line)
     else if (strcmp(argv[0], "threshold") == 0)
         rc = parse_threshold(pc, argc, argv);
     else
-        rc = fail(pc, "unknown line kind '%s' (word, header, detector, voucher-prefix, threshold)",
+        rc = fail(pc, "unknown line kind '%s' (word, link, header, detector, voucher-prefix, threshold)",
                   argv[0]);
     g_strfreev(argv);
     return rc;
@@ -240,6 +252,7 @@ signals *signals_parse(const char *text, const char *name, char *err, size_t err
 {
     signals *s = g_new0(signals, 1);
     s->words = matcher_new();
+    s->links = matcher_new();
     for (int i = 0; i < DETECTOR_COUNT; i++)
         s->detector_signal[i] = -1;
     parse_ctx pc = {s, g_array_new(FALSE, TRUE, sizeof(signal_rule)), name, 0, err, errsz, 0};
@@ -261,7 +274,10 @@ signals *signals_parse(const char *text, const char *name, char *err, size_t err
         signals_free(s);
         return NULL;
     }
+    if (s->mass_threshold == 0)
+        s->mass_threshold = s->promotional_threshold;
     matcher_compile(s->words);
+    matcher_compile(s->links);
     return s;
 }
 
@@ -275,5 +291,6 @@ void signals_free(signals *s)
     }
     g_free(s->list);
     matcher_free(s->words);
+    matcher_free(s->links);
     g_free(s);
 }

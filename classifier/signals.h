@@ -11,7 +11,7 @@
 #include "category.h"
 #include "matcher.h"
 
-typedef enum signal_kind { SIGNAL_WORD, SIGNAL_HEADER, SIGNAL_DETECTOR } signal_kind;
+typedef enum signal_kind { SIGNAL_WORD, SIGNAL_LINK, SIGNAL_HEADER, SIGNAL_DETECTOR } signal_kind;
 
 /* Besides the three categories a signal may speak for "bulk": signs of mass
  * sending (list headers, unsubscribe links) that are not advertising in
@@ -20,7 +20,9 @@ typedef enum signal_kind { SIGNAL_WORD, SIGNAL_HEADER, SIGNAL_DETECTOR } signal_
 #define SIGNAL_BULK CATEGORY_COUNT
 #define SIGNAL_CATEGORIES (CATEGORY_COUNT + 1)
 
-enum { WHERE_SUBJECT = 1, WHERE_BODY = 2, WHERE_ANY = 3 };
+/* Where a word counts: WHERE_LINK is the anchor text of a link (a button's
+ * label), which is also body text. */
+enum { WHERE_SUBJECT = 1, WHERE_BODY = 2, WHERE_ANY = 3, WHERE_LINK = 4 };
 
 typedef enum detector_kind {
     DETECTOR_VOUCHER_CODE,  /* a code after "Gutscheincode", "use code", ... */
@@ -38,7 +40,7 @@ typedef struct signal_rule {
     int category; /* a classifier_category, or SIGNAL_BULK */
     int weight;
     int where;           /* words: WHERE_* */
-    char *label;         /* words: as written; headers: the name; detectors: the name */
+    char *label;         /* words, links: as written; headers, detectors: the name */
     char **values;       /* headers: values that count (NULL: presence counts) */
     detector_kind detector;
     int param;
@@ -50,9 +52,11 @@ typedef struct signals {
     /* Every word and every voucher prefix in one automaton, so the text is
      * read once: id = index into list, or SIGNALS_VOUCHER_PREFIX. */
     matcher *words;
+    matcher *links; /* link patterns, over the folded targets of links */
     int detector_signal[DETECTOR_COUNT]; /* index into list, -1 if not configured */
     int promotional_threshold;  /* promotional score that makes any mail promotional */
     int allowed_threshold;      /* score content needs for transactional/after-sales */
+    int mass_threshold;         /* bulk score that marks mass mailing (default: promotional) */
 } signals;
 
 /* Parses signals text; `name` is used in errors ("signals.conf:12: ..."). */
