@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -147,10 +148,9 @@ typedef struct scoring {
     const message_scan *ms;
     unsigned char *seen; /* per signal: counted already */
     int score[SIGNAL_CATEGORIES];
-    finding found[FINDINGS_MAX];
     size_t n_found, dropped;
-    promo_hit *hits;
-    size_t n_hits;
+    promo_hit *hits; /* grown as needed, up to PROMO_HITS_MAX */
+    size_t n_hits, hits_room;
     bool hits_overflow;
     /* the scan in progress */
     int where;
@@ -158,6 +158,7 @@ typedef struct scoring {
     int cursor[ELEMENT_LISTS]; /* the element of each list a body hit is in */
     voucher_ctx subject_code, body_code;
     voucher_ctx *code;
+    finding found[FINDINGS_MAX]; /* last: not zeroed, written before read */
 } scoring;
 
 /* Cuts a UTF-8 character that a bounded print left half written. */
@@ -200,6 +201,8 @@ static void count_signal(scoring *sc, int index, const char *text)
     if (sc->seen[index])
         return;
     sc->seen[index] = 1;
+    if (s->weight < 0)
+        return; /* counts only in its element (judge_elements) */
     sc->score[s->category] += s->weight;
     add_finding(sc, s->category, s->weight, "%s", text);
 }
@@ -212,6 +215,10 @@ static void keep_promo_hit(scoring *sc, int id, size_t end, const int el[PLACES]
     if (sc->n_hits == PROMO_HITS_MAX) {
         sc->hits_overflow = true;
         return;
+    }
+    if (sc->n_hits == sc->hits_room) {
+        sc->hits_room = sc->hits_room ? 2 * sc->hits_room : 64;
+        sc->hits = g_renew(promo_hit, sc->hits, sc->hits_room);
     }
     promo_hit *h = &sc->hits[sc->n_hits++];
     h->id = id;
@@ -260,11 +267,16 @@ static void on_word(int id, size_t end, void *ctx)
         return;
     }
     const signal_rule *s = &sc->sig->list[id];
-    place_of(sc, end, el);
-    bool in_link = el[ELEMENTS_LINK] >= 0;
+    /* Places matter only for promotional signals (judged per element) and
+     * for words that count only in a link's anchor text. */
+    bool placed = s->category == CATEGORY_PROMOTIONAL || s->where == WHERE_LINK;
+    if (placed)
+        place_of(sc, end, el);
+    bool in_link = placed && el[ELEMENTS_LINK] >= 0;
     if (!(s->where & sc->where) && !(s->where == WHERE_LINK && in_link))
         return;
-    keep_promo_hit(sc, id, end, el);
+    if (placed)
+        keep_promo_hit(sc, id, end, el);
     if (sc->seen[id])
         return;
     char text[CLASSIFIER_EVIDENCE_LEN];
@@ -349,20 +361,64 @@ static int by_place(const void *a, const void *b)
     for (int l = 0; l < PLACES; l++)
         if (x->el[l] != y->el[l])
             return x->el[l] < y->el[l] ? -1 : 1;
+    if (x->end != y->end)
+        return x->end < y->end ? -1 : 1;
     return x->id - y->id;
 }
 
-/* Sums each element's promotional signals (each once per element) and
- * keeps the elements whose sum reaches the threshold, strongest first. A
- * link or image counts on its own; its block counts what lies in it,
- * links and images included. */
+/* The signals counted in one element so far: each counts once there, and
+ * of signals that cover the same words ("envío gratis" and "gratis") only
+ * the heaviest counts. */
+#define ELEMENT_SIGNALS_MAX 32
+
+typedef struct element_tally {
+    int ids[ELEMENT_SIGNALS_MAX];
+    int n;
+    size_t last_start, last_end; /* the last counted signal's words */
+    int last_weight;
+    bool any;
+} element_tally;
+
+static int tally_hit(element_tally *t, const signal_rule *s, int id, size_t end)
+{
+    for (int k = 0; k < t->n; k++)
+        if (t->ids[k] == id)
+            return 0;
+    if (s->weight < 0) { /* takes back, whatever it overlaps */
+        if (t->n < ELEMENT_SIGNALS_MAX)
+            t->ids[t->n++] = id;
+        return s->weight;
+    }
+    size_t start = end > (size_t)s->span ? end - (size_t)s->span : 0;
+    if (t->any && start < t->last_end) { /* overlaps the last one: the heavier counts */
+        if (s->weight <= t->last_weight)
+            return 0;
+        int gain = s->weight - t->last_weight;
+        t->last_weight = s->weight;
+        t->last_end = end;
+        if (t->n < ELEMENT_SIGNALS_MAX)
+            t->ids[t->n++] = id;
+        return gain;
+    }
+    t->any = true;
+    t->last_start = start;
+    t->last_end = end;
+    t->last_weight = s->weight;
+    if (t->n < ELEMENT_SIGNALS_MAX)
+        t->ids[t->n++] = id;
+    return s->weight;
+}
+
+/* Sums each element's promotional signals and keeps the elements whose sum
+ * reaches the threshold, strongest first. A link or image counts on its
+ * own; its block counts what lies in it, links and images included. */
 static size_t judge_elements(scoring *sc, element_verdict adv[ADVERTISING_MAX])
 {
     size_t n_adv = 0;
     int threshold = sc->sig->promotional_threshold;
     promo_hit *sorted = g_new(promo_hit, sc->n_hits ? sc->n_hits : 1);
     for (int place = 0; place < PLACES; place++) {
-        /* hits keyed by this place only */
+        /* hits keyed by this place only, in text order */
         size_t n = 0;
         for (size_t i = 0; i < sc->n_hits; i++) {
             if (sc->hits[i].el[place] < 0)
@@ -377,18 +433,12 @@ static size_t judge_elements(scoring *sc, element_verdict adv[ADVERTISING_MAX])
         for (size_t i = 0; i < n;) {
             int index = sorted[i].el[place];
             element_verdict ev = {place, index, 0, sorted[i].end, sorted[i].id};
-            for (; i < n && sorted[i].el[place] == index; i++) {
-                if (i > 0 && sorted[i - 1].el[place] == index && sorted[i - 1].id == sorted[i].id)
-                    continue;
-                ev.score += sc->sig->list[sorted[i].id].weight;
-                if (sorted[i].end < ev.first_end) {
-                    ev.first_end = sorted[i].end;
-                    ev.first_id = sorted[i].id;
-                }
-            }
+            element_tally t = {.n = 0};
+            for (; i < n && sorted[i].el[place] == index; i++)
+                ev.score += tally_hit(&t, &sc->sig->list[sorted[i].id], sorted[i].id,
+                                      sorted[i].end);
             if (ev.score < threshold)
                 continue;
-            /* keep the strongest; blocks before links and images at a tie */
             size_t at;
             if (n_adv < ADVERTISING_MAX)
                 at = n_adv++;
@@ -398,9 +448,9 @@ static size_t judge_elements(scoring *sc, element_verdict adv[ADVERTISING_MAX])
                 continue;
             adv[at] = ev;
             for (size_t k = at; k > 0 && adv[k].score > adv[k - 1].score; k--) {
-                element_verdict t = adv[k];
+                element_verdict tmp = adv[k];
                 adv[k] = adv[k - 1];
-                adv[k - 1] = t;
+                adv[k - 1] = tmp;
             }
         }
     }
@@ -664,11 +714,12 @@ void classifier_classify(const classifier *c, const char *message, size_t len,
     message_scan_run(&ms, message, len < 2 * max ? len : 2 * max, max);
 
     const signals *sig = c->sig;
-    scoring *sc = g_new0(scoring, 1);
+    /* Zeroed up to the findings, which are written before they are read. */
+    scoring *sc = g_new(scoring, 1);
+    memset(sc, 0, offsetof(scoring, found));
     sc->sig = sig;
     sc->ms = &ms;
     sc->seen = g_new0(unsigned char, (gsize)sig->count);
-    sc->hits = g_new(promo_hit, PROMO_HITS_MAX);
 
     classifier_category said = CATEGORY_PROMOTIONAL;
     bool has_header = read_category_header(sc, ms.msg, header, options->trust_header, &said) == 0;
@@ -723,8 +774,8 @@ void classifier_classify(const classifier *c, const char *message, size_t len,
     /* Advertising (LEGAL.md): one element that advertises — alone, or with
      * what else that block, link or image says — makes the whole mail
      * promotional, whatever surrounds it. Mass mailing (list headers,
-     * unsubscribe links) that also carries promotional content counts so
-     * too. Transactional and after-sales evidence never outweighs either. */
+     * unsubscribe links) whose promotional content reaches the threshold
+     * across its elements counts so too. Transactional and after-sales evidence never outweighs either. */
     element_verdict adv[ADVERTISING_MAX];
     size_t n_adv = judge_elements(sc, adv);
     for (size_t i = 0; i < n_adv; i++) {
@@ -732,9 +783,7 @@ void classifier_classify(const classifier *c, const char *message, size_t len,
         element_evidence(sc, &adv[i], text, sizeof text);
         add_finding(sc, CATEGORY_PROMOTIONAL, 2000 - (int)i, "%s", text);
     }
-    bool mass = bulk >= sig->mass_threshold &&
-                (best_allowed < 2 * sig->allowed_threshold ||
-                 promo + bulk >= 2 * sig->promotional_threshold);
+    bool mass = bulk >= sig->mass_threshold && promo >= sig->promotional_threshold;
     if (mass && n_adv == 0)
         add_finding(sc, CATEGORY_PROMOTIONAL, 1500, "mass-mailing:bulk %d + promotional %d", bulk,
                     promo);

@@ -2,9 +2,13 @@
  * detect — plain text cut into elements (paragraphs, written-out URLs) and
  * the price count behind the product-grid detector. Plain byte scans.
  */
+#define _GNU_SOURCE /* memmem */
 #include <string.h>
 
 #include "textscan.h"
+
+/* Lines shorter than this end a block in plain text. */
+#define PLAIN_SHORT_LINE 50
 
 /* Where a URL written out in plain text ends. */
 static size_t url_end(const char *p, size_t len)
@@ -26,30 +30,39 @@ void plain_to_text(const char *text, size_t len, GString *out, size_t max, text_
     g_string_append_len(out, text, (gssize)(len < room ? len : room));
     const char *s = out->str;
     size_t end = out->len;
-    /* One pass in order, so the marks come out sorted: a blank line (only
-     * blanks between two line ends) ends a paragraph; a URL written out is
-     * a link element of its own, its text the URL. */
-    for (size_t i = base; i < end; i++) {
-        if (s[i] == '\n') {
-            size_t r = i + 1;
+    /* In order, so the marks come out sorted: a blank line (only blanks
+     * between two line ends) ends a paragraph; a URL written out is a link
+     * element of its own, its text the URL. The next line end and the next
+     * "http" are each looked for only once they are passed. */
+    size_t line = base; /* where the current line starts */
+    const char *nl = memchr(s + base, '\n', end - base);
+    const char *url = memmem(s + base, end - base, "http", 4);
+    while (nl != NULL || url != NULL) {
+        if (nl != NULL && (url == NULL || nl < url)) {
+            size_t i = (size_t)(nl - s), r = i + 1;
             while (r < end && (s[r] == ' ' || s[r] == '\t' || s[r] == '\r'))
                 r++;
             if (r < end && s[r] == '\n') {
                 text_mark_add(marks, i, MARK_BLOCK, NULL, 0);
-                i = r - 1;
+                i = r;
+            } else if (i - line < PLAIN_SHORT_LINE) {
+                /* A short line is a row of its own (an order summary, a
+                 * list); prose wrapped at 72 columns runs on. */
+                text_mark_add(marks, i, MARK_BLOCK, NULL, 0);
             }
+            line = i + 1;
+            nl = i + 1 < end ? memchr(s + i + 1, '\n', end - i - 1) : NULL;
             continue;
         }
-        if (s[i] != 'h' || end - i < 8)
-            continue;
-        size_t skip = memcmp(s + i, "https://", 8) == 0 ? 8 : memcmp(s + i, "http://", 7) == 0 ? 7 : 0;
-        if (skip == 0)
-            continue;
-        size_t n = url_end(s + i, end - i);
-        st->links++;
-        text_mark_add(marks, i, MARK_LINK_OPEN, s + i, n);
-        text_mark_add(marks, i + n, MARK_LINK_CLOSE, NULL, 0);
-        i += n - 1;
+        size_t i = (size_t)(url - s), next = i + 4;
+        if (end - i > 8 && (memcmp(url, "https://", 8) == 0 || memcmp(url, "http://", 7) == 0)) {
+            size_t n = url_end(url, end - i);
+            st->links++;
+            text_mark_add(marks, i, MARK_LINK_OPEN, url, n);
+            text_mark_add(marks, i + n, MARK_LINK_CLOSE, NULL, 0);
+            next = i + n; /* a URL holds no line end: nl lies beyond it */
+        }
+        url = next < end ? memmem(s + next, end - next, "http", 4) : NULL;
     }
     text_mark_add(marks, out->len, MARK_BLOCK, NULL, 0);
 }

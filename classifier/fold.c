@@ -4,6 +4,7 @@
 #include "fold.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 /* Windows-1252's 0x80-0x9F block as code points (0 = undefined). */
@@ -100,8 +101,18 @@ static const unsigned char ascii_fold[128] = {
 
 void fold_append(GString *out, const char *text, size_t len, size_t max)
 {
-    if (out->len >= max)
+    fold_append_stops(out, text, len, max, NULL, 0, NULL);
+}
+
+void fold_append_stops(GString *out, const char *text, size_t len, size_t max,
+                       const size_t *stops, size_t n, size_t *folded_at)
+{
+    size_t k = 0;
+    if (out->len >= max) {
+        for (; k < n; k++)
+            folded_at[k] = out->len;
         return;
+    }
     /* Room for the worst case up to the bound (plus the separator and one
      * character past it, as the bound is checked per character; the result
      * may end up to FOLD_GROWTH_MAX bytes past max), then pointer writes:
@@ -118,7 +129,17 @@ void fold_append(GString *out, const char *text, size_t len, size_t max)
         *o++ = ' '; /* never join the last word to the next */
     bool space = true;
     size_t i = 0;
+    size_t next_stop = n > 0 ? stops[0] : SIZE_MAX;
     while (i < len && o < limit) {
+        if (i >= next_stop) { /* an element boundary: never join words across it */
+            if (!space) {
+                *o++ = ' ';
+                space = true;
+            }
+            for (; k < n && stops[k] <= i; k++)
+                folded_at[k] = (size_t)(o - out->str);
+            next_stop = k < n ? stops[k] : SIZE_MAX;
+        }
         unsigned char b = p[i];
         if (b < 0x80) { /* the common case, kept tight */
             i++;
@@ -161,6 +182,8 @@ void fold_append(GString *out, const char *text, size_t len, size_t max)
         }
     }
     g_string_truncate(out, (size_t)(o - out->str));
+    for (; k < n; k++)
+        folded_at[k] = out->len;
 }
 
 char *fold_keyword(const char *text)

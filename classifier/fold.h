@@ -17,6 +17,13 @@
  * separator if out is not empty. Stops once out would exceed max bytes. */
 void fold_append(GString *out, const char *text, size_t len, size_t max);
 
+/* The same, and for each of the n offsets in stops (ascending, into text)
+ * sets folded_at[k] to the offset in out where that place of the text
+ * lands; a separator stands at each stop, so that no word runs across it.
+ * Stops beyond what was folded land at the end. */
+void fold_append_stops(GString *out, const char *text, size_t len, size_t max,
+                       const size_t *stops, size_t n, size_t *folded_at);
+
 /* Folds a NUL-terminated keyword into a new string (caller frees). */
 char *fold_keyword(const char *text);
 

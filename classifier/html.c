@@ -54,15 +54,6 @@ static size_t decode_entity(const char *p, size_t len, GString *out)
     return 0;
 }
 
-/* Is the tag at p (after '<') named `name`, case-insensitive? */
-static bool tag_is(const char *p, size_t len, const char *name)
-{
-    size_t n = strlen(name);
-    return len > n && g_ascii_strncasecmp(p, name, n) == 0 &&
-           (p[n] == '>' || p[n] == ' ' || p[n] == '\t' || p[n] == '\n' || p[n] == '\r' ||
-            p[n] == '/');
-}
-
 /* Finds the end of a raw-text element (</script>, </style>) from p. */
 static size_t skip_raw(const char *p, size_t len, const char *closing)
 {
@@ -122,21 +113,43 @@ static void append_decoded(GString *out, const char *s, size_t len, size_t max)
     }
 }
 
-/* Tags after which a reader sees a new block of text. */
-static bool block_tag(const char *p, size_t left)
+/* The tag's name at p (after '<', a '/' kept), lower-cased into buf;
+ * "" if it is longer than any name read here. */
+static void tag_name(const char *p, size_t left, char buf[12])
 {
-    static const char *const names[] = {"p", "div", "td", "th", "tr", "li", "table", "h1",
-                                        "h2", "h3", "h4", "h5", "h6", "ul", "ol", "center",
-                                        "blockquote", "section", "article", "header",
-                                        "footer", "hr", "tbody", "dl", "dt", "dd"};
-    if (left > 0 && p[0] == '/') {
-        p++;
-        left--;
+    size_t n = 0;
+    while (n < left && n < 11 && (g_ascii_isalnum(p[n]) || (n == 0 && p[n] == '/'))) {
+        buf[n] = g_ascii_tolower(p[n]);
+        n++;
     }
-    for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
-        if (tag_is(p, left, names[i]))
-            return true;
-    return false;
+    if (n < left && n == 11)
+        n = 0;
+    buf[n] = '\0';
+}
+
+/* Tags after which a reader sees a new block of text: p div td th tr li
+ * table tbody h1-h6 ul ol dl dt dd hr center blockquote section article
+ * header footer. Decided by a switch: this runs for every tag. */
+static bool block_tag(const char *name)
+{
+    if (name[0] == '/')
+        name++;
+    switch (name[0]) {
+    case 'p': return name[1] == '\0';
+    case 'd': return strcmp(name, "div") == 0 || ((name[1] == 'l' || name[1] == 't' ||
+                                                   name[1] == 'd') && name[2] == '\0');
+    case 't': return ((name[1] == 'd' || name[1] == 'h' || name[1] == 'r') && name[2] == '\0') ||
+                     strcmp(name, "table") == 0 || strcmp(name, "tbody") == 0;
+    case 'l': return name[1] == 'i' && name[2] == '\0';
+    case 'h': return ((name[1] >= '1' && name[1] <= '6') || name[1] == 'r') && name[2] == '\0';
+    case 'u': case 'o': return name[1] == 'l' && name[2] == '\0';
+    case 'c': return strcmp(name, "center") == 0;
+    case 'b': return strcmp(name, "blockquote") == 0;
+    case 's': return strcmp(name, "section") == 0;
+    case 'a': return strcmp(name, "article") == 0;
+    case 'f': return strcmp(name, "footer") == 0;
+    default: return strcmp(name, "header") == 0;
+    }
 }
 
 void html_to_text(const char *html, size_t len, GString *out, size_t max, text_stats *st,
@@ -178,10 +191,12 @@ void html_to_text(const char *html, size_t len, GString *out, size_t max, text_s
         }
         const char *close = memchr(p, '>', left);
         size_t tag_len = close ? (size_t)(close - p) : left;
-        if (tag_is(p, left, "script") || tag_is(p, left, "style") || tag_is(p, left, "title")) {
-            const char *closing = tag_is(p, left, "script")  ? "</script"
-                                  : tag_is(p, left, "style") ? "</style"
-                                                             : "</title";
+        char name[12];
+        tag_name(p, left, name);
+        if (strcmp(name, "script") == 0 || strcmp(name, "style") == 0 ||
+            strcmp(name, "title") == 0) {
+            const char *closing = name[1] == 'c' ? "</script" : name[1] == 't' ? "</style"
+                                                                               : "</title";
             size_t after = (size_t)(p - html) + tag_len + 1;
             if (after > len)
                 after = len;
@@ -190,13 +205,13 @@ void html_to_text(const char *html, size_t len, GString *out, size_t max, text_s
             i = gt ? (size_t)(gt - html) + 1 : len;
             continue;
         }
-        bool br = tag_is(p, left, "br");
-        if (block_tag(p, left) || (br && last_br))
+        bool br = strcmp(name, "br") == 0;
+        if (block_tag(name) || (br && last_br))
             text_mark_add(marks, out->len, MARK_BLOCK, NULL, 0);
         last_br = br;
         const char *value;
         size_t vlen;
-        if (tag_is(p, left, "a")) {
+        if (strcmp(name, "a") == 0) {
             if (in_link)
                 text_mark_add(marks, out->len, MARK_LINK_CLOSE, NULL, 0);
             in_link = false;
@@ -205,10 +220,10 @@ void html_to_text(const char *html, size_t len, GString *out, size_t max, text_s
                 text_mark_add(marks, out->len, MARK_LINK_OPEN, value, vlen);
                 in_link = true;
             }
-        } else if (tag_is(p, left, "/a") && in_link) {
+        } else if (strcmp(name, "/a") == 0 && in_link) {
             text_mark_add(marks, out->len, MARK_LINK_CLOSE, NULL, 0);
             in_link = false;
-        } else if (tag_is(p, left, "img") && find_attr(p, tag_len, "alt", &value, &vlen) &&
+        } else if (strcmp(name, "img") == 0 && find_attr(p, tag_len, "alt", &value, &vlen) &&
                    vlen > 0) {
             g_string_append_c(out, ' ');
             text_mark_add(marks, out->len, MARK_ALT_OPEN, NULL, 0);

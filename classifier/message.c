@@ -36,6 +36,7 @@ typedef struct walk_ctx {
     GByteArray *raw;  /* a part's content as sent */
     GByteArray *text; /* ... with its transfer encoding undone */
     GArray *marks;    /* of text_mark: one part's element boundaries */
+    GArray *stops, *folded_at; /* of size_t: where the marks are, before and after folding */
 } walk_ctx;
 
 /* Reads a part's content and undoes its transfer encoding with GMime's
@@ -74,13 +75,13 @@ static GByteArray *decode_content(walk_ctx *w, GMimePart *part)
 
 /* Percent-decodes a URL (so that a redirect's encoded target reads as one)
  * and folds it into ms->urls; returns the folded range's start. */
-static size_t add_url(message_scan *ms, const char *url)
+static size_t add_url(message_scan *ms, const char *url, size_t len)
 {
     char buf[TEXT_URL_MAX + 1];
     size_t n = 0;
-    for (const char *p = url; *p != '\0' && n < TEXT_URL_MAX; p++) {
+    for (const char *p = url, *end = url + len; p < end && n < TEXT_URL_MAX; p++) {
         int hi, lo;
-        if (p[0] == '%' && (hi = g_ascii_xdigit_value(p[1])) >= 0 &&
+        if (p[0] == '%' && end - p > 2 && (hi = g_ascii_xdigit_value(p[1])) >= 0 &&
             (lo = g_ascii_xdigit_value(p[2])) >= 0) {
             char c = (char)(hi * 16 + lo);
             buf[n++] = (unsigned char)c >= ' ' ? c : ' ';
@@ -102,20 +103,21 @@ typedef struct building {
     element el[ELEMENT_LISTS];
 } building;
 
-static void open_element(message_scan *ms, building *b, element_list which)
+static void open_element(building *b, element_list which, size_t start, size_t vstart)
 {
     b->open[which] = true;
-    b->el[which] = (element){.start = ms->body->len, .vstart = 0};
+    b->el[which] = (element){.start = start, .vstart = vstart};
 }
 
-static void close_element(message_scan *ms, building *b, element_list which, size_t vpos)
+static void close_element(message_scan *ms, building *b, element_list which, size_t end,
+                          size_t vend)
 {
     if (!b->open[which])
         return;
     b->open[which] = false;
     element *e = &b->el[which];
-    e->end = ms->body->len;
-    e->vend = vpos;
+    e->end = end;
+    e->vend = vend;
     /* Only elements with words in them: a link around an image alone is an
      * element when it has a target to judge. */
     bool words = false;
@@ -123,15 +125,6 @@ static void close_element(message_scan *ms, building *b, element_list which, siz
         words = ms->body->str[i] != ' ';
     if (words || e->url_end > e->url_start)
         g_array_append_val(ms->elements[which], *e);
-}
-
-/* Folds visible text up to vpos into the body. */
-static void fold_to(walk_ctx *w, size_t *done, size_t vpos)
-{
-    message_scan *ms = w->ms;
-    if (vpos > *done)
-        fold_append(ms->body, ms->visible->str + *done, vpos - *done, w->max);
-    *done = vpos;
 }
 
 static void add_text(walk_ctx *w, const char *text, size_t len, bool html)
@@ -147,45 +140,48 @@ static void add_text(walk_ctx *w, const char *text, size_t len, bool html)
         ms->elements_overflow = true;
     scan_prices(ms->visible->str + vbase, ms->visible->len - vbase, &ms->stats);
 
-    /* Fold segment by segment between the marks, so that every element's
-     * range in the folded text is known. A separator stands between
-     * segments: marks sit where a tag or a line end was. */
+    /* One fold over the part's text that also says where each mark lands
+     * in the folded text, so that every element's range there is known. */
+    guint n = w->marks->len;
+    g_array_set_size(w->stops, n);
+    g_array_set_size(w->folded_at, n);
+    size_t *stops = (size_t *)(void *)w->stops->data;
+    size_t *at = (size_t *)(void *)w->folded_at->data;
+    for (guint i = 0; i < n; i++)
+        stops[i] = g_array_index(w->marks, text_mark, i).pos - vbase;
+    size_t fbase = ms->body->len;
+    fold_append_stops(ms->body, ms->visible->str + vbase, ms->visible->len - vbase, w->max,
+                      stops, n, at);
+
     building b = {0};
-    size_t done = vbase;
-    open_element(ms, &b, ELEMENTS_BLOCK);
-    b.el[ELEMENTS_BLOCK].vstart = vbase;
-    for (guint i = 0; i < w->marks->len; i++) {
+    open_element(&b, ELEMENTS_BLOCK, fbase, vbase);
+    for (guint i = 0; i < n; i++) {
         const text_mark *mk = &g_array_index(w->marks, text_mark, i);
-        fold_to(w, &done, mk->pos);
+        size_t f = at[i];
         switch (mk->kind) {
         case MARK_BLOCK:
-            close_element(ms, &b, ELEMENTS_BLOCK, mk->pos);
-            open_element(ms, &b, ELEMENTS_BLOCK);
-            b.el[ELEMENTS_BLOCK].vstart = mk->pos;
+            close_element(ms, &b, ELEMENTS_BLOCK, f, mk->pos);
+            open_element(&b, ELEMENTS_BLOCK, f, mk->pos);
             break;
         case MARK_LINK_OPEN:
-            close_element(ms, &b, ELEMENTS_LINK, mk->pos);
-            open_element(ms, &b, ELEMENTS_LINK);
-            b.el[ELEMENTS_LINK].vstart = mk->pos;
-            b.el[ELEMENTS_LINK].url_start = add_url(ms, mk->url);
+            close_element(ms, &b, ELEMENTS_LINK, f, mk->pos);
+            open_element(&b, ELEMENTS_LINK, f, mk->pos);
+            b.el[ELEMENTS_LINK].url_start = add_url(ms, mk->url, mk->url_len);
             b.el[ELEMENTS_LINK].url_end = ms->urls->len;
             break;
         case MARK_LINK_CLOSE:
-            close_element(ms, &b, ELEMENTS_LINK, mk->pos);
+            close_element(ms, &b, ELEMENTS_LINK, f, mk->pos);
             break;
         case MARK_ALT_OPEN:
-            open_element(ms, &b, ELEMENTS_IMAGE);
-            b.el[ELEMENTS_IMAGE].vstart = mk->pos;
+            open_element(&b, ELEMENTS_IMAGE, f, mk->pos);
             break;
         case MARK_ALT_CLOSE:
-            close_element(ms, &b, ELEMENTS_IMAGE, mk->pos);
+            close_element(ms, &b, ELEMENTS_IMAGE, f, mk->pos);
             break;
         }
     }
-    fold_to(w, &done, ms->visible->len);
     for (int l = ELEMENT_LISTS - 1; l >= 0; l--)
-        close_element(ms, &b, (element_list)l, ms->visible->len);
-    text_marks_clear(w->marks);
+        close_element(ms, &b, (element_list)l, ms->body->len, ms->visible->len);
     if (ms->body->len >= w->max || ms->visible->len >= w->max)
         ms->truncated = true;
 }
@@ -286,12 +282,19 @@ void message_scan_run(message_scan *ms, const char *data, size_t len, size_t max
         const char *subject = g_mime_object_get_header(ms->msg, "Subject"); /* decoded */
         if (subject != NULL)
             fold_append(ms->subject, subject, strlen(subject), 4096);
-        walk_ctx w = {ms, max, g_byte_array_new(), g_byte_array_new(),
-                      g_array_new(FALSE, FALSE, sizeof(text_mark))};
+        walk_ctx w = {ms,
+                      max,
+                      g_byte_array_new(),
+                      g_byte_array_new(),
+                      g_array_new(FALSE, FALSE, sizeof(text_mark)),
+                      g_array_new(FALSE, FALSE, sizeof(size_t)),
+                      g_array_new(FALSE, FALSE, sizeof(size_t))};
         walk(&w, ms->msg, 0);
         g_byte_array_unref(w.raw);
         g_byte_array_unref(w.text);
         g_array_unref(w.marks);
+        g_array_unref(w.stops);
+        g_array_unref(w.folded_at);
     }
 }
 

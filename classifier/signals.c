@@ -61,8 +61,12 @@ static int parse_head(parse_ctx *pc, char **argv, signal_rule *sig)
                     argv[0]);
     char *end;
     long w = strtol(argv[1], &end, 10);
-    if (*end != '\0' || w < 1 || w > 1000)
-        return fail(pc, "weight '%s' is not a number from 1 to 1000", argv[1]);
+    /* A negative weight takes back from the element it is found in (a
+     * discount already applied): promotional only. */
+    bool negative_ok = sig->category == CATEGORY_PROMOTIONAL;
+    if (*end != '\0' || w == 0 || w > 1000 || w < (negative_ok ? -1000 : 1))
+        return fail(pc, "weight '%s' is not a number from 1 to 1000%s", argv[1],
+                    negative_ok ? " (or -1 to -1000)" : "");
     sig->weight = (int)w;
     return 0;
 }
@@ -114,6 +118,7 @@ static int parse_patterns(parse_ctx *pc, int argc, char **argv, bool link)
         }
         signal_rule sig = proto;
         sig.label = bare;
+        sig.span = (int)strlen(folded);
         g_array_append_val(pc->list, sig);
         int rc = add_pattern(pc, link ? pc->s->links : pc->s->words, folded,
                              (int)pc->list->len - 1, !open_start, !open_end);

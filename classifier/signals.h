@@ -44,6 +44,7 @@ typedef struct signal_rule {
     char **values;       /* headers: values that count (NULL: presence counts) */
     detector_kind detector;
     int param;
+    int span; /* words, links: the folded pattern's length, the least text a match covers */
 } signal_rule;
 
 typedef struct signals {

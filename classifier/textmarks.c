@@ -8,15 +8,13 @@ void text_mark_add(GArray *marks, size_t pos, text_mark_kind kind, const char *u
 {
     if (marks->len >= TEXT_MARKS_MAX)
         return;
-    text_mark m = {pos, kind, NULL};
-    if (kind == MARK_LINK_OPEN)
-        m.url = g_strndup(url, url_len < TEXT_URL_MAX ? url_len : TEXT_URL_MAX);
+    /* Table layouts close and open many blocks in a row with nothing in
+     * between: one boundary says the same. */
+    if (kind == MARK_BLOCK && marks->len > 0) {
+        const text_mark *last = &g_array_index(marks, text_mark, marks->len - 1);
+        if (last->kind == MARK_BLOCK && last->pos == pos)
+            return;
+    }
+    text_mark m = {pos, kind, url, url_len < TEXT_URL_MAX ? url_len : TEXT_URL_MAX};
     g_array_append_val(marks, m);
-}
-
-void text_marks_clear(GArray *marks)
-{
-    for (guint i = 0; i < marks->len; i++)
-        g_free(g_array_index(marks, text_mark, i).url);
-    g_array_set_size(marks, 0);
 }

@@ -33,7 +33,8 @@ typedef enum text_mark_kind {
 typedef struct text_mark {
     size_t pos; /* offset in the visible text */
     text_mark_kind kind;
-    char *url; /* LINK_OPEN only: the target as written, owned by the mark list */
+    const char *url; /* LINK_OPEN only: the target as written, borrowed from the text */
+    size_t url_len;  /* ... at most TEXT_URL_MAX */
 } text_mark;
 
 /* Appends the visible text of an HTML document (tags dropped, script and
@@ -52,12 +53,9 @@ void plain_to_text(const char *text, size_t len, GString *out, size_t max, text_
 void scan_prices(const char *text, size_t len, text_stats *st);
 
 /* Records a mark (nothing once TEXT_MARKS_MAX are recorded: the elements
- * past it read as part of the last one). url is copied, cut to
- * TEXT_URL_MAX. */
+ * past it read as part of the last one). url is borrowed: it must live as
+ * long as the marks are read; it is cut to TEXT_URL_MAX. */
 void text_mark_add(GArray *marks, size_t pos, text_mark_kind kind, const char *url,
                    size_t url_len);
-
-/* Frees the URLs of marks and empties the list. */
-void text_marks_clear(GArray *marks);
 
 #endif
