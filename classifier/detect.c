@@ -9,6 +9,21 @@
 
 /* Lines shorter than this end a block in plain text. */
 #define PLAIN_SHORT_LINE 50
+/* The longest label before a URL on its line read as the link's text. */
+#define PLAIN_LABEL_MAX 60
+
+/* A line's length without the blanks that indent or pad it: a right-aligned
+ * row of an order summary is short, however far it is indented. */
+static size_t line_words(const char *p, size_t len)
+{
+    while (len > 0 && (*p == ' ' || *p == '\t')) {
+        p++;
+        len--;
+    }
+    while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t' || p[len - 1] == '\r'))
+        len--;
+    return len;
+}
 
 /* Where a URL written out in plain text ends. */
 static size_t url_end(const char *p, size_t len)
@@ -45,7 +60,7 @@ void plain_to_text(const char *text, size_t len, GString *out, size_t max, text_
             if (r < end && s[r] == '\n') {
                 text_mark_add(marks, i, MARK_BLOCK, NULL, 0);
                 i = r;
-            } else if (i - line < PLAIN_SHORT_LINE) {
+            } else if (line_words(s + line, i - line) < PLAIN_SHORT_LINE) {
                 /* A short line is a row of its own (an order summary, a
                  * list); prose wrapped at 72 columns runs on. */
                 text_mark_add(marks, i, MARK_BLOCK, NULL, 0);
@@ -58,7 +73,17 @@ void plain_to_text(const char *text, size_t len, GString *out, size_t max, text_
         if (end - i > 8 && (memcmp(url, "https://", 8) == 0 || memcmp(url, "http://", 7) == 0)) {
             size_t n = url_end(url, end - i);
             st->links++;
-            text_mark_add(marks, i, MARK_LINK_OPEN, url, n);
+            /* "Label: https://..." on one line: the label is the link's
+             * anchor text, as a button's would be. */
+            size_t open = i;
+            if (i > line && i - line <= PLAIN_LABEL_MAX) {
+                size_t k = i;
+                while (k > line && (s[k - 1] == ' ' || s[k - 1] == '\t'))
+                    k--;
+                if (k > line && s[k - 1] == ':')
+                    open = line;
+            }
+            text_mark_add(marks, open, MARK_LINK_OPEN, url, n);
             text_mark_add(marks, i + n, MARK_LINK_CLOSE, NULL, 0);
             next = i + n; /* a URL holds no line end: nl lies beyond it */
         }
