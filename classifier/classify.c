@@ -292,6 +292,7 @@ typedef struct link_scan {
     int el[PLACES];
     size_t pos;   /* the link's place in the body, for its hits */
     bool service; /* points at the sender's own service: tracking, order, account, help */
+    bool image;   /* an image's source, not a link's target */
 } link_scan;
 
 static void on_link(int id, size_t end, void *ctx)
@@ -299,47 +300,55 @@ static void on_link(int id, size_t end, void *ctx)
     (void)end;
     link_scan *ls = ctx;
     const signal_rule *s = &ls->sc->sig->list[id];
+    if (s->where == WHERE_IMAGE && !ls->image)
+        return; /* an image-source pattern: not a link's target */
     if (s->category == CATEGORY_TRANSACTIONAL || s->category == CATEGORY_AFTER_SALES)
         ls->service = true;
     keep_promo_hit(ls->sc, id, ls->pos, ls->el);
     char text[CLASSIFIER_EVIDENCE_LEN];
-    snprintf(text, sizeof text, "link:target \"%s\"", s->label);
+    snprintf(text, sizeof text, "%s \"%s\"", ls->image ? "image:source" : "link:target",
+             s->label);
     count_signal(ls->sc, id, text);
 }
 
-/* Every link's target against the link patterns, and the campaign tag:
- * utm_campaign counts only on links that are not the sender's own service
- * links (a carrier tags its tracking links too). */
+/* Every link's target and every image's source against the link patterns,
+ * and the campaign tag: utm_campaign counts only on links that are not the
+ * sender's own service links (a carrier tags its tracking links too). */
 static void score_links(scoring *sc)
 {
     const message_scan *ms = sc->ms;
-    const GArray *links = ms->elements[ELEMENTS_LINK];
     int utm = sc->sig->detector_signal[DETECTOR_UTM_CAMPAIGN];
     sc->where = WHERE_BODY;
-    sc->cursor[ELEMENTS_BLOCK] = 0;
-    for (guint i = 0; i < links->len; i++) {
-        const element *e = &g_array_index(links, element, i);
-        link_scan ls = {.sc = sc, .pos = e->start + 1};
-        for (int l = 0; l < PLACES; l++)
-            ls.el[l] = -1;
-        ls.el[ELEMENTS_LINK] = (int)i;
-        ls.el[ELEMENTS_BLOCK] = element_at(sc, ELEMENTS_BLOCK, e->start);
-        const char *url = ms->urls->str + e->url_start;
-        size_t len = e->url_end - e->url_start;
-        matcher_scan(sc->sig->links, url, len, on_link, &ls);
-        if (utm < 0 || ls.service)
-            continue;
-        const char *tag = g_strstr_len(url, (gssize)len, "utm campaign ");
-        if (tag == NULL)
-            continue;
-        keep_promo_hit(sc, utm, ls.pos, ls.el);
-        if (sc->seen[utm])
-            continue;
-        tag += strlen("utm campaign ");
-        size_t n = strcspn(tag, " ");
-        char text[CLASSIFIER_EVIDENCE_LEN];
-        snprintf(text, sizeof text, "link:utm-campaign \"%.*s\"", (int)(n < 40 ? n : 40), tag);
-        count_signal(sc, utm, text);
+    for (int l = ELEMENTS_LINK; l <= ELEMENTS_IMAGE; l++) {
+        const GArray *list = ms->elements[l];
+        sc->cursor[ELEMENTS_BLOCK] = 0;
+        for (guint i = 0; i < list->len; i++) {
+            const element *e = &g_array_index(list, element, i);
+            if (e->url_end == e->url_start)
+                continue;
+            link_scan ls = {.sc = sc, .pos = e->start + 1, .image = l == ELEMENTS_IMAGE};
+            for (int k = 0; k < PLACES; k++)
+                ls.el[k] = -1;
+            ls.el[l] = (int)i;
+            ls.el[ELEMENTS_BLOCK] = element_at(sc, ELEMENTS_BLOCK, e->start);
+            const char *url = ms->urls->str + e->url_start;
+            size_t len = e->url_end - e->url_start;
+            matcher_scan(sc->sig->links, url, len, on_link, &ls);
+            if (utm < 0 || ls.service || ls.image)
+                continue;
+            const char *tag = g_strstr_len(url, (gssize)len, "utm campaign ");
+            if (tag == NULL)
+                continue;
+            keep_promo_hit(sc, utm, ls.pos, ls.el);
+            if (sc->seen[utm])
+                continue;
+            tag += strlen("utm campaign ");
+            size_t n = strcspn(tag, " ");
+            char text[CLASSIFIER_EVIDENCE_LEN];
+            snprintf(text, sizeof text, "link:utm-campaign \"%.*s\"", (int)(n < 40 ? n : 40),
+                     tag);
+            count_signal(sc, utm, text);
+        }
     }
 }
 
@@ -417,7 +426,11 @@ static size_t judge_elements(scoring *sc, element_verdict adv[ADVERTISING_MAX])
     size_t n_adv = 0;
     int threshold = sc->sig->promotional_threshold;
     promo_hit *sorted = g_new(promo_hit, sc->n_hits ? sc->n_hits : 1);
-    for (int place = 0; place < PLACES; place++) {
+    /* Images and links first: at a tie with their block they are named,
+     * since their target or source says most. */
+    static const int order[PLACES] = {ELEMENTS_IMAGE, ELEMENTS_LINK, ELEMENTS_BLOCK, IN_SUBJECT};
+    for (int o = 0; o < PLACES; o++) {
+        int place = order[o];
         /* hits keyed by this place only, in text order */
         size_t n = 0;
         for (size_t i = 0; i < sc->n_hits; i++) {
@@ -542,9 +555,9 @@ static void element_evidence(scoring *sc, const element_verdict *ev, char *out, 
     quote_text(q, v, from, to);
     if (to < e->vend)
         g_string_append(q, "…");
-    if (ev->place == ELEMENTS_LINK && e->url_end > e->url_start)
-        snprintf(out, outsz, "%s:\"%s\" -> %.40s [%s]", name, q->str, ms->urls->str + e->url_start,
-                 label);
+    if ((ev->place == ELEMENTS_LINK || ev->place == ELEMENTS_IMAGE) && e->url_end > e->url_start)
+        snprintf(out, outsz, "%s:\"%s\" %s %.64s [%s]", name, q->str,
+                 ev->place == ELEMENTS_LINK ? "->" : "from", ms->raw_urls->str + e->raw_url, label);
     else
         snprintf(out, outsz, "%s:\"%s\" [%s]", name, q->str, label);
     g_string_free(q, TRUE);

@@ -223,12 +223,20 @@ void html_to_text(const char *html, size_t len, GString *out, size_t max, text_s
         } else if (strcmp(name, "/a") == 0 && in_link) {
             text_mark_add(marks, out->len, MARK_LINK_CLOSE, NULL, 0);
             in_link = false;
-        } else if (strcmp(name, "img") == 0 && find_attr(p, tag_len, "alt", &value, &vlen) &&
-                   vlen > 0) {
-            g_string_append_c(out, ' ');
-            text_mark_add(marks, out->len, MARK_ALT_OPEN, NULL, 0);
-            append_decoded(out, value, vlen, max);
-            text_mark_add(marks, out->len, MARK_ALT_CLOSE, NULL, 0);
+        } else if (strcmp(name, "img") == 0) {
+            /* An image is an element: its alt text is what a reader sees
+             * when images are off, its source where it comes from. */
+            const char *src = NULL;
+            size_t src_len = 0;
+            find_attr(p, tag_len, "src", &src, &src_len);
+            bool alt = find_attr(p, tag_len, "alt", &value, &vlen) && vlen > 0;
+            if (alt || src_len > 0) {
+                g_string_append_c(out, ' ');
+                text_mark_add(marks, out->len, MARK_IMAGE_OPEN, src, src_len);
+                if (alt)
+                    append_decoded(out, value, vlen, max);
+                text_mark_add(marks, out->len, MARK_IMAGE_CLOSE, NULL, 0);
+            }
         }
         if (out->len < max)
             g_string_append_c(out, ' '); /* every tag separates words */

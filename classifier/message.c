@@ -96,6 +96,15 @@ static size_t add_url(message_scan *ms, const char *url, size_t len)
     return start;
 }
 
+/* Keeps a target as written for evidence; returns where it starts. */
+static size_t add_raw_url(message_scan *ms, const char *url, size_t len)
+{
+    size_t start = ms->raw_urls->len;
+    g_string_append_len(ms->raw_urls, url, (gssize)(len < 96 ? len : 96));
+    g_string_append_c(ms->raw_urls, '\0');
+    return start;
+}
+
 /* The element under construction in each list (kept from one mark to the
  * next; blocks are open all the time, links and images between marks). */
 typedef struct building {
@@ -168,14 +177,20 @@ static void add_text(walk_ctx *w, const char *text, size_t len, bool html)
             open_element(&b, ELEMENTS_LINK, f, mk->pos);
             b.el[ELEMENTS_LINK].url_start = add_url(ms, mk->url, mk->url_len);
             b.el[ELEMENTS_LINK].url_end = ms->urls->len;
+            b.el[ELEMENTS_LINK].raw_url = add_raw_url(ms, mk->url, mk->url_len);
             break;
         case MARK_LINK_CLOSE:
             close_element(ms, &b, ELEMENTS_LINK, f, mk->pos);
             break;
-        case MARK_ALT_OPEN:
+        case MARK_IMAGE_OPEN:
             open_element(&b, ELEMENTS_IMAGE, f, mk->pos);
+            if (mk->url_len > 0) {
+                b.el[ELEMENTS_IMAGE].url_start = add_url(ms, mk->url, mk->url_len);
+                b.el[ELEMENTS_IMAGE].url_end = ms->urls->len;
+                b.el[ELEMENTS_IMAGE].raw_url = add_raw_url(ms, mk->url, mk->url_len);
+            }
             break;
-        case MARK_ALT_CLOSE:
+        case MARK_IMAGE_CLOSE:
             close_element(ms, &b, ELEMENTS_IMAGE, f, mk->pos);
             break;
         }
@@ -265,6 +280,7 @@ void message_scan_run(message_scan *ms, const char *data, size_t len, size_t max
     ms->body = g_string_sized_new(len < max ? len : max);
     ms->visible = g_string_sized_new(len < max ? len : max);
     ms->urls = g_string_sized_new(1024);
+    ms->raw_urls = g_string_sized_new(1024);
     for (int l = 0; l < ELEMENT_LISTS; l++)
         ms->elements[l] = g_array_new(FALSE, FALSE, sizeof(element));
 
@@ -310,6 +326,8 @@ void message_scan_clear(message_scan *ms)
         g_string_free(ms->visible, TRUE);
     if (ms->urls != NULL)
         g_string_free(ms->urls, TRUE);
+    if (ms->raw_urls != NULL)
+        g_string_free(ms->raw_urls, TRUE);
     for (int l = 0; l < ELEMENT_LISTS; l++)
         if (ms->elements[l] != NULL)
             g_array_unref(ms->elements[l]);

@@ -20,7 +20,8 @@
 typedef struct element {
     size_t start, end;         /* in message_scan.body (folded) */
     size_t vstart, vend;       /* in message_scan.visible (as the reader sees it) */
-    size_t url_start, url_end; /* links: the target in message_scan.urls */
+    size_t url_start, url_end; /* links, images: the target or source in message_scan.urls */
+    size_t raw_url;            /* ... and as written, in message_scan.raw_urls (NUL-ended) */
 } element;
 
 typedef enum element_list { ELEMENTS_BLOCK, ELEMENTS_LINK, ELEMENTS_IMAGE, ELEMENT_LISTS } element_list;
@@ -31,6 +32,7 @@ typedef struct message_scan {
     GString *body;        /* folded text of all inline text parts */
     GString *visible;     /* the same text unfolded, for quoting evidence */
     GString *urls;        /* every link's target, percent-decoded and folded */
+    GString *raw_urls;    /* the same as written (bounded), each NUL-ended, for evidence */
     GArray *elements[ELEMENT_LISTS]; /* of element */
     bool elements_overflow; /* more element boundaries than are kept */
     text_stats stats;

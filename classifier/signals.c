@@ -84,13 +84,14 @@ static int add_pattern(parse_ctx *pc, matcher *m, const char *folded, int id, bo
 
 /* word CATEGORY WEIGHT WHERE PATTERN... and link CATEGORY WEIGHT PATTERN...:
  * each pattern a signal of its own, in the words' or the links' matcher. */
-static int parse_patterns(parse_ctx *pc, int argc, char **argv, bool link)
+static int parse_patterns(parse_ctx *pc, int argc, char **argv, bool link, bool image)
 {
     if (argc < (link ? 4 : 5))
-        return link ? fail(pc, "%s needs: link CATEGORY WEIGHT PATTERN...", "link")
+        return link ? fail(pc, "%s needs: %s CATEGORY WEIGHT PATTERN...", argv[0], argv[0])
                     : fail(pc, "%s needs: word CATEGORY WEIGHT subject|body|any|link PATTERN...",
                            "word");
-    signal_rule proto = {.kind = link ? SIGNAL_LINK : SIGNAL_WORD, .where = WHERE_BODY};
+    signal_rule proto = {.kind = link ? SIGNAL_LINK : SIGNAL_WORD,
+                         .where = image ? WHERE_IMAGE : WHERE_BODY};
     if (parse_head(pc, argv + 1, &proto) < 0)
         return -1;
     if (link)
@@ -236,8 +237,10 @@ static int parse_line(parse_ctx *pc, const char *line)
         return rc;
     }
     int rc;
-    if (strcmp(argv[0], "word") == 0 || strcmp(argv[0], "link") == 0)
-        rc = parse_patterns(pc, argc, argv, strcmp(argv[0], "link") == 0);
+    if (strcmp(argv[0], "word") == 0 || strcmp(argv[0], "link") == 0 ||
+        strcmp(argv[0], "image") == 0)
+        rc = parse_patterns(pc, argc, argv, strcmp(argv[0], "word") != 0,
+                            strcmp(argv[0], "image") == 0);
     else if (strcmp(argv[0], "header") == 0)
         rc = parse_header(pc, argc, argv);
     else if (strcmp(argv[0], "detector") == 0)
@@ -247,7 +250,7 @@ static int parse_line(parse_ctx *pc, const char *line)
     else if (strcmp(argv[0], "threshold") == 0)
         rc = parse_threshold(pc, argc, argv);
     else
-        rc = fail(pc, "unknown line kind '%s' (word, link, header, detector, voucher-prefix, threshold)",
+        rc = fail(pc, "unknown line kind '%s' (word, link, image, header, detector, voucher-prefix, threshold)",
                   argv[0]);
     g_strfreev(argv);
     return rc;

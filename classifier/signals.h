@@ -23,6 +23,9 @@ typedef enum signal_kind { SIGNAL_WORD, SIGNAL_LINK, SIGNAL_HEADER, SIGNAL_DETEC
 /* Where a word counts: WHERE_LINK is the anchor text of a link (a button's
  * label), which is also body text. */
 enum { WHERE_SUBJECT = 1, WHERE_BODY = 2, WHERE_ANY = 3, WHERE_LINK = 4 };
+/* Link patterns: WHERE_BODY for link targets and image sources alike,
+ * WHERE_IMAGE for image sources only ("image" lines). */
+enum { WHERE_IMAGE = 8 };
 
 typedef enum detector_kind {
     DETECTOR_VOUCHER_CODE,  /* a code after "Gutscheincode", "use code", ... */

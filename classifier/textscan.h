@@ -23,8 +23,8 @@ typedef enum text_mark_kind {
     MARK_BLOCK,      /* a block boundary: paragraph, table cell, list item */
     MARK_LINK_OPEN,  /* <a href>: anchor text follows */
     MARK_LINK_CLOSE, /* </a> */
-    MARK_ALT_OPEN,   /* an image's alt text follows */
-    MARK_ALT_CLOSE,
+    MARK_IMAGE_OPEN, /* an image: its alt text follows; its source is the mark's url */
+    MARK_IMAGE_CLOSE,
 } text_mark_kind;
 
 #define TEXT_URL_MAX 512   /* a link target beyond this is cut (the host comes first) */
@@ -33,7 +33,7 @@ typedef enum text_mark_kind {
 typedef struct text_mark {
     size_t pos; /* offset in the visible text */
     text_mark_kind kind;
-    const char *url; /* LINK_OPEN only: the target as written, borrowed from the text */
+    const char *url; /* LINK_OPEN, IMAGE_OPEN: the target or source as written, borrowed */
     size_t url_len;  /* ... at most TEXT_URL_MAX */
 } text_mark;
 
