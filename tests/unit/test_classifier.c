@@ -291,6 +291,109 @@ START_TEST(test_content_is_stricter)
 }
 END_TEST
 
+#define HTML_ORDER                                                                              \
+    "From: shop@example.de\r\nTo: kunde@example.com\r\nSubject: Ihre Bestellung 4711\r\n"     \
+    "MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"                     \
+    "<html><head><style>.survey-slot{display:none} .promo-banner{color:red}</style></head>"   \
+    "<body><!-- promo slot: Gutscheincode SOMMER20 -->"                                        \
+    "<table><tr><td>Vielen Dank für Ihre Bestellung 4711.</td></tr>"                          \
+    "<tr><td>Zwischensumme</td><td>59,85 €</td></tr>"                                          \
+    "<tr><td>Gutschein WILLKOMMEN10 (eingelöst)</td><td>-5,00 €</td></tr>"                    \
+    "<tr><td>Versand</td><td>Gratis</td></tr>"                                                 \
+    "<tr><td><a href=\"https://track.example.de/t?id=1&utm_campaign=versand\">"              \
+    "Sendung verfolgen</a></td></tr>"
+
+/* What a reader does not see is not read; an applied discount and a carrier's
+ * tagged tracking link are part of the transaction. */
+START_TEST(test_elements_only_what_a_reader_sees)
+{
+    const char *msg = HTML_ORDER "<tr><td>Ihr Team</td></tr></table></body></html>";
+    classifier_verdict v = classify(msg, false);
+    ck_assert_msg(v.category == CATEGORY_TRANSACTIONAL, "got %d: %s", v.category, v.evidence[0]);
+    ck_assert(!has_evidence(&v, "utm-campaign"));
+    ck_assert(!has_evidence(&v, "survey"));
+    ck_assert(!has_evidence(&v, "SOMMER20"));
+}
+END_TEST
+
+/* One element that advertises makes the mail promotional, and the evidence
+ * names it and quotes it. */
+START_TEST(test_elements_one_advertises)
+{
+    static const struct {
+        const char *tail, *evidence;
+    } cases[] = {
+        {"<tr><td>P.S. 20 % auf Ihre nächste Bestellung mit dem Code HERBST20</td></tr>",
+         "ps:\"P.S. 20 % auf Ihre nächste Bestellung"},
+        {"<tr><td><a href=\"https://apps.apple.com/de/app/shop/id1\"><img src=\"b.png\" "
+         "alt=\"Laden im\"></a></td></tr>",
+         "apps.apple.com"},
+        {"<tr><td><img src=\"https://cdn.example.de/img/promo_winter.jpg\" alt=\"Winter\"></td></tr>",
+         "image:\"Winter\" from https://cdn.example.de/img/promo_winter.jpg"},
+        {"<tr><td>Wie war Ihre Lieferung?</td></tr><tr><td><a href=\"https://x.example/1\">Gut</a> "
+         "<a href=\"https://x.example/2\">Nicht gut</a></td></tr>",
+         ":\"Wie war Ihre Lieferung?\""},
+        {"<tr><td>Bis zu 50 % Rabatt auf Gartenmöbel – jetzt shoppen</td></tr>",
+         ":\"Bis zu 50 % Rabatt"},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        gchar *msg = g_strconcat(HTML_ORDER, cases[i].tail, "</table></body></html>", NULL);
+        classifier_verdict v = classify(msg, false);
+        ck_assert_msg(v.category == CATEGORY_PROMOTIONAL, "case %zu: got %d", i, v.category);
+        ck_assert_msg(has_evidence(&v, cases[i].evidence), "case %zu: evidence %s", i,
+                      v.evidence[0]);
+        g_free(msg);
+    }
+}
+END_TEST
+
+/* Indicative words count together only inside one element: "up to a week"
+ * in one block and "sales tax" in another do not add up to an offer. */
+START_TEST(test_elements_weak_words_apart)
+{
+    const char *msg = "From: shop@example.com\r\nSubject: Your order #4711 has shipped\r\n"
+                      "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+                      "Your order #4711 has shipped. Tracking number 1Z999.\r\n\r\n"
+                      "Please allow up to a week for delivery.\r\n\r\n"
+                      "Prices include sales tax where applicable.\r\n\r\n"
+                      "Track your order: https://shop.example.com/orders/4711?utm_campaign=ship\r\n";
+    classifier_verdict v = classify(msg, false);
+    ck_assert_msg(v.category == CATEGORY_TRANSACTIONAL, "got %d: %s", v.category, v.evidence[0]);
+    /* the same weak words in one paragraph with an offer do advertise */
+    const char *offer = "From: shop@example.com\r\nSubject: Your order #4711 has shipped\r\n"
+                        "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+                        "Your order #4711 has shipped. Tracking number 1Z999.\r\n\r\n"
+                        "Save up to 30% - shop now, while stocks last.\r\n";
+    v = classify(offer, false);
+    ck_assert_int_eq(v.category, CATEGORY_PROMOTIONAL);
+}
+END_TEST
+
+/* A signals file: link and image lines, link-only words, negative weights,
+ * and their errors. */
+START_TEST(test_signals_links_and_negative_weights)
+{
+    const char *text = "threshold promotional 50\nthreshold allowed 30\n"
+                       "word transactional 50 any bestellung\n"
+                       "word promotional 60 link \"jetzt testen\"\n"
+                       "word promotional 60 any gutschein\n"
+                       "word promotional -30 any eingelöst\n"
+                       "link promotional 60 apps.apple.com\n"
+                       "image promotional 60 *promo*\n";
+    char err[256] = "";
+    signals *s = signals_parse(text, "t.conf", err, sizeof err);
+    ck_assert_msg(s != NULL, "%s", err);
+    signals_free(s);
+    const char *bad[] = {"threshold promotional 50\nthreshold allowed 30\nword transactional -5 any x\n",
+                         "threshold promotional 50\nthreshold allowed 30\nlink promotional 0 x\n",
+                         "threshold promotional 50\nthreshold allowed 30\nimage promotional 10\n"};
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        ck_assert_ptr_null(signals_parse(bad[i], "t.conf", err, sizeof err));
+        ck_assert_ptr_nonnull(strstr(err, "t.conf:3:"));
+    }
+}
+END_TEST
+
 START_TEST(test_encodings)
 {
     /* RFC 2047 subject, base64 body in ISO-8859-1 with umlauts */
@@ -471,6 +574,7 @@ static Suite *classifier_suite(void)
     tcase_add_test(parts, test_matcher);
     tcase_add_test(parts, test_html_to_text);
     tcase_add_test(parts, test_signals_file_errors);
+    tcase_add_test(parts, test_signals_links_and_negative_weights);
     tcase_add_test(parts, test_charsets_pinned);
     suite_add_tcase(s, parts);
     TCase *tc = tcase_create("verdicts");
@@ -478,6 +582,9 @@ static Suite *classifier_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_header_trust);
     tcase_add_test(tc, test_content_is_stricter);
+    tcase_add_test(tc, test_elements_only_what_a_reader_sees);
+    tcase_add_test(tc, test_elements_one_advertises);
+    tcase_add_test(tc, test_elements_weak_words_apart);
     tcase_add_test(tc, test_encodings);
     tcase_add_test(tc, test_purpose_header);
     tcase_add_test(tc, test_hostile_nesting);
