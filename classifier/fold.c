@@ -140,45 +140,50 @@ void fold_append_stops(GString *out, const char *text, size_t len, size_t max,
                 folded_at[k] = (size_t)(o - out->str);
             next_stop = k < n ? stops[k] : SIZE_MAX;
         }
-        unsigned char b = p[i];
-        if (b < 0x80) { /* the common case, kept tight */
-            i++;
-            unsigned char f = ascii_fold[b];
-            if (f != 0) {
-                *o++ = (char)f;
+        /* Up to the next stop without looking for one: this loop runs once
+         * per byte of every message. */
+        size_t segment_end = next_stop < len ? next_stop : len;
+        while (i < segment_end && o < limit) {
+            unsigned char b = p[i];
+            if (b < 0x80) { /* the common case, kept tight */
+                i++;
+                unsigned char f = ascii_fold[b];
+                if (f != 0) {
+                    *o++ = (char)f;
+                    space = false;
+                } else if (!space) {
+                    *o++ = ' ';
+                    space = true;
+                }
+                continue;
+            }
+            size_t used;
+            gunichar c = next_char(p + i, len - i, &used);
+            i += used;
+            const char *spelt = latin1_fold(c);
+            if (spelt == NULL && g_unichar_isalpha(c)) {
+                gunichar low = g_unichar_tolower(c);
+                spelt = latin1_fold(low);
+                if (spelt == NULL) { /* another script: keep it as it is, lower-cased */
+                    o += g_unichar_to_utf8(low, o);
+                    space = false;
+                    continue;
+                }
+            }
+            if (spelt != NULL) {
+                if (c == 0x20AC && !space)
+                    *o++ = ' ';
+                while (*spelt != '\0')
+                    *o++ = *spelt++;
                 space = false;
+                if (c == 0x20AC) {
+                    *o++ = ' ';
+                    space = true;
+                }
             } else if (!space) {
                 *o++ = ' ';
                 space = true;
             }
-            continue;
-        }
-        size_t used;
-        gunichar c = next_char(p + i, len - i, &used);
-        i += used;
-        const char *spelt = latin1_fold(c);
-        if (spelt == NULL && g_unichar_isalpha(c)) {
-            gunichar low = g_unichar_tolower(c);
-            spelt = latin1_fold(low);
-            if (spelt == NULL) { /* another script: keep it as it is, lower-cased */
-                o += g_unichar_to_utf8(low, o);
-                space = false;
-                continue;
-            }
-        }
-        if (spelt != NULL) {
-            if (c == 0x20AC && !space)
-                *o++ = ' ';
-            while (*spelt != '\0')
-                *o++ = *spelt++;
-            space = false;
-            if (c == 0x20AC) {
-                *o++ = ' ';
-                space = true;
-            }
-        } else if (!space) {
-            *o++ = ' ';
-            space = true;
         }
     }
     g_string_truncate(out, (size_t)(o - out->str));

@@ -153,14 +153,39 @@ void matcher_compile(matcher *m)
             }
         }
     }
+    /* Number the states breadth first (the root, then every state one
+     * symbol deep, ...): the shallow states, where the scan spends nearly
+     * all its time, then lie together in the first rows of the table and
+     * stay in the cache however many patterns there are. */
+    int32_t *renum = g_new(int32_t, m->states);
+    renum[0] = 0;
+    for (size_t i = 0; i < tail; i++)
+        renum[queue[i]] = (int32_t)i + 1;
     g_free(queue);
+    int32_t *out = g_new(int32_t, m->states), *dict = g_new(int32_t, m->states);
+    for (size_t i = 0; i < m->states; i++) {
+        out[renum[i]] = m->out[i];
+        dict[renum[i]] = m->dict[i] < 0 ? -1 : renum[m->dict[i]];
+    }
     m->delta = g_new0(uint32_t, m->states * STRIDE);
     for (size_t i = 0; i < m->states; i++)
         for (int a = 0; a < ALPHA; a++) {
             int32_t t = m->next[i * ALPHA + (size_t)a];
             bool reports = m->out[t] >= 0 || m->dict[t] >= 0;
-            m->delta[i * STRIDE + (size_t)a] = (uint32_t)t * STRIDE | (reports ? 1u : 0u);
+            m->delta[(size_t)renum[i] * STRIDE + (size_t)a] =
+                (uint32_t)renum[t] * STRIDE | (reports ? 1u : 0u);
         }
+    g_free(renum);
+    g_free(m->out);
+    g_free(m->dict);
+    m->out = out;
+    m->dict = dict;
+    /* Only the scan table, the outputs and the dictionary links are read
+     * from now on. */
+    g_free(m->next);
+    m->next = NULL;
+    g_free(m->fail);
+    m->fail = NULL;
     m->compiled = true;
 }
 

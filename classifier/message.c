@@ -272,17 +272,98 @@ void classifier_mime_init(void)
     g_once(&gmime_once, init_gmime, NULL);
 }
 
+/* The buffers one classification needs, kept per thread from one message
+ * to the next: most of them grow to the size of a message, and allocating
+ * and freeing them for every message cost as much as a tenth of the
+ * classification. A thread takes its set while it classifies (so a nested
+ * call would get a new one), and a set grown past SCRATCH_KEEP_MAX is
+ * freed rather than kept. */
+typedef struct scan_scratch {
+    GString *subject, *body, *visible, *urls, *raw_urls;
+    GArray *elements[ELEMENT_LISTS];
+    GByteArray *raw, *text;
+    GArray *marks, *stops, *folded_at;
+} scan_scratch;
+
+#define SCRATCH_KEEP_MAX (4u << 20)
+
+static void scratch_free(gpointer p)
+{
+    scan_scratch *x = p;
+    if (x == NULL)
+        return;
+    g_string_free(x->subject, TRUE);
+    g_string_free(x->body, TRUE);
+    g_string_free(x->visible, TRUE);
+    g_string_free(x->urls, TRUE);
+    g_string_free(x->raw_urls, TRUE);
+    for (int l = 0; l < ELEMENT_LISTS; l++)
+        g_array_unref(x->elements[l]);
+    g_byte_array_unref(x->raw);
+    g_byte_array_unref(x->text);
+    g_array_unref(x->marks);
+    g_array_unref(x->stops);
+    g_array_unref(x->folded_at);
+    g_free(x);
+}
+
+static GPrivate scratch_key = G_PRIVATE_INIT(scratch_free);
+
+static scan_scratch *scratch_take(void)
+{
+    scan_scratch *x = g_private_get(&scratch_key);
+    if (x != NULL) {
+        g_private_set(&scratch_key, NULL); /* no destroy: it is ours now */
+        g_string_truncate(x->subject, 0);
+        g_string_truncate(x->body, 0);
+        g_string_truncate(x->visible, 0);
+        g_string_truncate(x->urls, 0);
+        g_string_truncate(x->raw_urls, 0);
+        for (int l = 0; l < ELEMENT_LISTS; l++)
+            g_array_set_size(x->elements[l], 0);
+        return x;
+    }
+    x = g_new(scan_scratch, 1);
+    x->subject = g_string_sized_new(128);
+    x->body = g_string_sized_new(16384);
+    x->visible = g_string_sized_new(16384);
+    x->urls = g_string_sized_new(1024);
+    x->raw_urls = g_string_sized_new(1024);
+    for (int l = 0; l < ELEMENT_LISTS; l++)
+        x->elements[l] = g_array_new(FALSE, FALSE, sizeof(element));
+    x->raw = g_byte_array_new();
+    x->text = g_byte_array_new();
+    x->marks = g_array_new(FALSE, FALSE, sizeof(text_mark));
+    x->stops = g_array_new(FALSE, FALSE, sizeof(size_t));
+    x->folded_at = g_array_new(FALSE, FALSE, sizeof(size_t));
+    return x;
+}
+
+static void scratch_give_back(scan_scratch *x)
+{
+    bool big = x->body->allocated_len > SCRATCH_KEEP_MAX ||
+               x->visible->allocated_len > SCRATCH_KEEP_MAX ||
+               x->raw->len > SCRATCH_KEEP_MAX || x->text->len > SCRATCH_KEEP_MAX;
+    if (big || g_private_get(&scratch_key) != NULL) {
+        scratch_free(x);
+        return;
+    }
+    g_private_set(&scratch_key, x);
+}
+
 void message_scan_run(message_scan *ms, const char *data, size_t len, size_t max)
 {
     classifier_mime_init();
     memset(ms, 0, sizeof *ms);
-    ms->subject = g_string_sized_new(128);
-    ms->body = g_string_sized_new(len < max ? len : max);
-    ms->visible = g_string_sized_new(len < max ? len : max);
-    ms->urls = g_string_sized_new(1024);
-    ms->raw_urls = g_string_sized_new(1024);
+    scan_scratch *x = scratch_take();
+    ms->scratch = x;
+    ms->subject = x->subject;
+    ms->body = x->body;
+    ms->visible = x->visible;
+    ms->urls = x->urls;
+    ms->raw_urls = x->raw_urls;
     for (int l = 0; l < ELEMENT_LISTS; l++)
-        ms->elements[l] = g_array_new(FALSE, FALSE, sizeof(element));
+        ms->elements[l] = x->elements[l];
 
     GMimeStream *stream = g_mime_stream_mem_new_with_buffer(data, len);
     GMimeParser *parser = g_mime_parser_new_with_stream(stream);
@@ -298,19 +379,8 @@ void message_scan_run(message_scan *ms, const char *data, size_t len, size_t max
         const char *subject = g_mime_object_get_header(ms->msg, "Subject"); /* decoded */
         if (subject != NULL)
             fold_append(ms->subject, subject, strlen(subject), 4096);
-        walk_ctx w = {ms,
-                      max,
-                      g_byte_array_new(),
-                      g_byte_array_new(),
-                      g_array_new(FALSE, FALSE, sizeof(text_mark)),
-                      g_array_new(FALSE, FALSE, sizeof(size_t)),
-                      g_array_new(FALSE, FALSE, sizeof(size_t))};
+        walk_ctx w = {ms, max, x->raw, x->text, x->marks, x->stops, x->folded_at};
         walk(&w, ms->msg, 0);
-        g_byte_array_unref(w.raw);
-        g_byte_array_unref(w.text);
-        g_array_unref(w.marks);
-        g_array_unref(w.stops);
-        g_array_unref(w.folded_at);
     }
 }
 
@@ -318,18 +388,7 @@ void message_scan_clear(message_scan *ms)
 {
     if (ms->msg != NULL)
         g_object_unref(ms->msg);
-    if (ms->subject != NULL)
-        g_string_free(ms->subject, TRUE);
-    if (ms->body != NULL)
-        g_string_free(ms->body, TRUE);
-    if (ms->visible != NULL)
-        g_string_free(ms->visible, TRUE);
-    if (ms->urls != NULL)
-        g_string_free(ms->urls, TRUE);
-    if (ms->raw_urls != NULL)
-        g_string_free(ms->raw_urls, TRUE);
-    for (int l = 0; l < ELEMENT_LISTS; l++)
-        if (ms->elements[l] != NULL)
-            g_array_unref(ms->elements[l]);
+    if (ms->scratch != NULL)
+        scratch_give_back(ms->scratch);
     memset(ms, 0, sizeof *ms);
 }

@@ -27,6 +27,7 @@ typedef struct element {
 typedef enum element_list { ELEMENTS_BLOCK, ELEMENTS_LINK, ELEMENTS_IMAGE, ELEMENT_LISTS } element_list;
 
 typedef struct message_scan {
+    struct scan_scratch *scratch; /* the buffers below, kept per thread between messages */
     GMimeObject *msg;     /* the top-level entity, owned; NULL if nothing could be parsed */
     GString *subject;     /* folded */
     GString *body;        /* folded text of all inline text parts */
@@ -41,7 +42,8 @@ typedef struct message_scan {
     bool truncated;        /* the text bound was reached */
 } message_scan;
 
-/* Parses data[0..len) and gathers its text, at most max bytes of it. */
+/* Parses data[0..len) and gathers its text, at most max bytes of it. The
+ * buffers belong to the scan until message_scan_clear. */
 void message_scan_run(message_scan *ms, const char *data, size_t len, size_t max);
 void message_scan_clear(message_scan *ms);
 

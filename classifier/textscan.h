@@ -27,7 +27,7 @@ typedef enum text_mark_kind {
     MARK_IMAGE_CLOSE,
 } text_mark_kind;
 
-#define TEXT_URL_MAX 512   /* a link target beyond this is cut (the host comes first) */
+#define TEXT_URL_MAX 256   /* a link target beyond this is cut (the host comes first) */
 #define TEXT_MARKS_MAX 20000
 
 typedef struct text_mark {
