@@ -30,7 +30,7 @@
 #define STORE_SOURCE_MAX 1024
 #define STORE_EVIDENCE_MAX 4096
 #define STORE_BY_MAX 256
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 #define STORE_DEFAULT_PURPOSE "marketing"
 /* The purpose whose grant covers every own-marketing purpose (LEGAL.md). */
 #define STORE_UMBRELLA_PURPOSE "marketing"
@@ -92,8 +92,11 @@ void store_errf(char err[STORE_ERR_MAX], const char *fmt, ...)
 /* ---- addresses (address.c) ------------------------------------------- */
 
 /* Normalises an address as given on the command line, in a CSV file or in
- * SMTP RCPT (surrounding blanks and one pair of angle brackets removed).
- * Writes the stored form (domain lower-cased, local part kept) to `stored`
+ * SMTP RCPT (surrounding blanks and one pair of angle brackets removed) to
+ * the mailbox the MTA delivers to: unneeded quoting of the local part
+ * removed (a needed one kept, with only '"' and '\' escaped), a source
+ * route and one trailing dot of the domain dropped.
+ * Writes the stored form (domain lower-cased, local part's case kept) to `stored`
  * and the comparison key (local part case-folded as well) to `key`; both
  * buffers must hold STORE_ADDRESS_MAX + 1 bytes. Returns -1 with err filled
  * for anything that is not a plausible mailbox: no '@', empty or over-long
