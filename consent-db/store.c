@@ -35,6 +35,15 @@ void store_close(store *s)
 {
     if (s == NULL)
         return;
+    /* A writer leaves everything it committed in the main file and the WAL
+     * empty, although readers (the milter) keep the store open and so stop
+     * SQLite's own checkpoint at close. Then a copy of the main file is a
+     * whole backup, and a backup copied over it (cp backup.db consent.db)
+     * is not read through WAL frames of the old content. If a reader holds
+     * the checkpoint off past the busy timeout, the frames stay in the WAL
+     * (SQLite readers see them); the next writer's close tries again. */
+    if (!s->readonly && s->db != NULL)
+        sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
     sqlite3_finalize(s->lookup);
     sqlite3_finalize(s->insert);
     sqlite3_finalize(s->begin);
