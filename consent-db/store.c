@@ -41,8 +41,10 @@ void store_close(store *s)
      * whole backup, and a backup copied over it (cp backup.db consent.db)
      * is not read through WAL frames of the old content. If a reader holds
      * the checkpoint off past the busy timeout, the frames stay in the WAL
-     * (SQLite readers see them); the next writer's close tries again. */
-    if (!s->readonly && s->db != NULL)
+     * (SQLite readers see them); the next writer's close tries again.
+     * Only a handle that was opened as a consent store (its insert is
+     * prepared): a refused file is left untouched. */
+    if (!s->readonly && s->insert != NULL)
         sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
     sqlite3_finalize(s->lookup);
     sqlite3_finalize(s->insert);
