@@ -104,6 +104,19 @@ void store_errf(char err[STORE_ERR_MAX], const char *fmt, ...)
 int store_address_normalise(const char *in, char stored[STORE_ADDRESS_MAX + 1],
                             char key[STORE_ADDRESS_MAX + 1], char err[STORE_ERR_MAX]);
 
+/* ---- text shown to people (textout.c) --------------------------------- */
+
+/* Writes `in` into out (outsz bytes, NUL-terminated, truncated at a
+ * character boundary) as it may be shown on a terminal or in a log:
+ * LF, CR and TAB as \n, \r, \t, other control characters and bytes that
+ * are no UTF-8 as \xNN, C1 controls, line separators and bidirectional
+ * overrides as \uNNNN; everything else as it is. Returns the length
+ * written. Every value that came from the network or from a file goes
+ * through this (or store_text_print) before it is printed or logged. */
+size_t store_text_escape(const char *in, char *out, size_t outsz);
+/* The same, written to a stream. */
+void store_text_print(FILE *out, const char *in);
+
 /* ---- names and times (names.c) ---------------------------------------- */
 
 int store_action_parse(const char *name, store_action *out);
