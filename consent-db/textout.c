@@ -98,16 +98,37 @@ void store_text_print(FILE *out, const char *in)
     }
 }
 
+/* Would a spreadsheet take v for a formula (OWASP's CSV injection rule:
+ * a cell beginning with = + - @ TAB or CR)? Also true behind any number
+ * of leading single quotes, so that the guard quote is added to a value
+ * that itself begins with one, and removing one guard quote on import
+ * gives back every value exactly. */
+bool textout_csv_needs_guard(const char *v)
+{
+    while (*v == '\'')
+        v++;
+    return *v != '\0' && strchr("=+-@\t\r", *v) != NULL;
+}
+
+const char *textout_csv_unguard(const char *v)
+{
+    return v[0] == '\'' && textout_csv_needs_guard(v) ? v + 1 : v;
+}
+
 /* A CSV field: quoted when it holds a comma, quote, CR, LF or an edge
- * blank; with exact, every byte as it is (data an import gives back as it
- * was), else every unsafe character escaped as for a terminal. */
+ * blank, or needs the formula guard (then a ' before it, inside the
+ * quotes); with exact, every byte as it is (data an import gives back as
+ * it was), else every unsafe character escaped as for a terminal. */
 static void csv_field(FILE *out, const char *v, bool exact)
 {
     size_t len = strlen(v);
-    int quote = strpbrk(v, ",\"\r\n") != NULL ||
+    bool guard = textout_csv_needs_guard(v);
+    int quote = guard || strpbrk(v, ",\"\r\n") != NULL ||
                 (len > 0 && (v[0] == ' ' || v[len - 1] == ' ' || v[0] == '\t'));
     if (quote)
         putc('"', out);
+    if (guard)
+        putc('\'', out);
     for (const char *p = v; *p;) {
         char rep[12];
         size_t used, n;

@@ -10,11 +10,23 @@
 #ifndef CONSENT_DB_TEXTOUT_H
 #define CONSENT_DB_TEXTOUT_H
 
+#include <stdbool.h>
 #include <stdio.h>
+
+/* Does v begin, after any single quotes, with = + - @ TAB or CR? */
+bool textout_csv_needs_guard(const char *v);
+
+/* A field as read from CSV, without the guard quote the CSV writers put
+ * before a formula-like value: v + 1 where v is ' followed by a value that
+ * needs the guard, else v. So import reads back what export wrote, and a
+ * field that merely begins with ' stays as it is. */
+const char *textout_csv_unguard(const char *v);
 
 /* One CSV field, quoted when it holds a comma, quote, CR, LF or edge blank,
  * every byte kept as it is: for export, whose file import --restore must
- * read back exactly (a control character in an evidence text included). */
+ * read back exactly (a control character in an evidence text included).
+ * A value a spreadsheet would run as a formula (textout_csv_needs_guard)
+ * is written quoted with a ' before it: "'=HYPERLINK(...)". */
 void textout_csv_field(FILE *out, const char *value);
 
 /* The same with CR, LF and TAB escaped too (\r, \n, \t): for reports read

@@ -36,7 +36,7 @@ forged=$(printf 'bogus\nconsent-milter: QID: FORGED line\033[2J' | base64 -w0)
 cat >"$T/inject.lua" <<LUA
 dofile(common)
 local conn = open_connection()
-send(conn, {"<yes@example.com>", "<\\27[31mred\\27[0m\\r\\n@example.com>"},
+send(conn, {"<yes@example.com>", "<\\27[31mred\\27[0m\\r\\n@example.com>", "<=1+2@example.com>"},
      {{"From", "news@example.de"}, {"Subject", "Angebote \\27]0;title\\7"},
      {"Message-ID", "<id\\27[2Jx\\194\\155@example.de>"},
      {"X-Mail-Category", "=?UTF-8?B?$forged?="}},
@@ -71,6 +71,9 @@ expect_out_has '\x1b[31mred' "audit table: the recipient's ESC as \\x1b"
 run audit --audit-db "$T/audit.db" --format csv
 expect_out_has '\x1b[31mred\x1b[0m\r\n@example.com' "audit csv: ESC, CR and LF escaped"
 expect_out_has '\u009b' "audit csv: the C1 CSI escaped"
+# issue 10, item 11: a recipient a spreadsheet would run as a formula.
+expect_out_has ",\"'=1+2@example.com\"," "audit csv: a formula-like recipient guarded with a quote"
+expect_out_lacks ',=1+2@example.com,' "audit csv: no bare formula-like field"
 run audit --audit-db "$T/audit.db" --format json
 expect_out_has '\u001b[31mred' "audit json: ESC as \\u001b"
 expect_out_has '\u009b' "audit json: the C1 CSI as \\u009b"

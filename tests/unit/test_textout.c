@@ -83,6 +83,32 @@ START_TEST(test_formats)
 }
 END_TEST
 
+START_TEST(test_formula_guard)
+{
+    static const char *const guarded[] = {"=1+2", "+1", "-info@x.test", "@SUM(1)", "\tx",
+                                          "\rx", "'=x", "''-x"};
+    static const char *const plain[] = {"", "a=1", "'", "'plain", "1-2", " =x", "x@y"};
+    for (size_t i = 0; i < sizeof guarded / sizeof guarded[0]; i++)
+        ck_assert_msg(textout_csv_needs_guard(guarded[i]), "'%s' not guarded", guarded[i]);
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+        ck_assert_msg(!textout_csv_needs_guard(plain[i]), "'%s' guarded", plain[i]);
+    char *s = capture(textout_csv_field, "=HYPERLINK(\"x\")");
+    ck_assert_str_eq(s, "\"'=HYPERLINK(\"\"x\"\")\"");
+    free(s);
+    s = capture(textout_csv_text, "-2+3@x.test");
+    ck_assert_str_eq(s, "\"'-2+3@x.test\"");
+    free(s);
+    /* Unguarding what a writer guarded gives every value back: one quote
+     * more on the way out, one less on the way in. */
+    const char *all[] = {"=1+2", "'=x", "''-x", "'plain", "'", "plain", "@a"};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%s%s", textout_csv_needs_guard(all[i]) ? "'" : "", all[i]);
+        ck_assert_str_eq(textout_csv_unguard(buf), all[i]);
+    }
+}
+END_TEST
+
 static Suite *textout_suite(void)
 {
     Suite *s = suite_create("textout");
@@ -90,6 +116,7 @@ static Suite *textout_suite(void)
     tcase_add_loop_test(tc, test_escape, 0, (int)(sizeof escs / sizeof escs[0]));
     tcase_add_test(tc, test_escape_truncates_whole);
     tcase_add_test(tc, test_formats);
+    tcase_add_test(tc, test_formula_guard);
     suite_add_tcase(s, tc);
     return s;
 }
