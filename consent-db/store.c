@@ -218,7 +218,10 @@ store *store_open_wait(const char *path, int flags, int busy_ms, char err[STORE_
     bool create = (flags & STORE_CREATE) != 0 && !readonly;
     struct stat st;
     if (stat(path, &st) < 0) {
-        if (errno != ENOENT || !create) {
+        if (errno == ENOENT && create) {
+            if (store_file_create_private(path, err) < 0)
+                return NULL;
+        } else {
             int e = errno;
             store_errf(err, "cannot open consent store %s: %s%s%s%s", path, strerror(e),
                        e == ENOENT ? " (create it with: consentctl -d " : "",

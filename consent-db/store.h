@@ -104,6 +104,19 @@ void store_errf(char err[STORE_ERR_MAX], const char *fmt, ...)
 int store_address_normalise(const char *in, char stored[STORE_ADDRESS_MAX + 1],
                             char key[STORE_ADDRESS_MAX + 1], char err[STORE_ERR_MAX]);
 
+/* ---- files (files.c) --------------------------------------------------- */
+
+/* The mode of a new consent or audit store (the consent history is
+ * personal data): owner read-write, group read, others nothing. */
+#define STORE_FILE_MODE 0640
+
+/* Creates path as an empty file with STORE_FILE_MODE (less the umask,
+ * which can only make it stricter) and the group of its directory where
+ * this user may give it that group. An existing file is left as it is.
+ * Called before SQLite creates a store, whose -wal, -shm and -journal then
+ * get the same mode. */
+int store_file_create_private(const char *path, char err[STORE_ERR_MAX]);
+
 /* ---- text shown to people (textout.c) --------------------------------- */
 
 /* Writes `in` into out (outsz bytes, NUL-terminated, truncated at a
