@@ -2,10 +2,17 @@
  * address — turns the forms an address arrives in (command line, CSV,
  * SMTP RCPT "<...>") into the form the store keeps and the key it compares.
  *
- * The stored form keeps the local part as given, because RFC 5321 lets it
- * be case-sensitive and a record must show what was consented; the key
- * folds the local part too, because in practice mailboxes are not, and a
- * customer who typed "Max@" at sign-up is the same one who receives "max@".
+ * The stored form keeps the case of the local part as given, because RFC
+ * 5321 lets it be case-sensitive and a record must show what was consented;
+ * the key folds the local part too, because in practice mailboxes are not,
+ * and a customer who typed "Max@" at sign-up is the same one who receives
+ * "max@".
+ *
+ * Both are spelled the way the MTA delivers: quoting that is not needed is
+ * removed ("no"@x and "n\o"@x are no@x), a source route is dropped
+ * (@relay:no@x is no@x), one trailing dot of the domain is dropped (no@x.
+ * is no@x). Otherwise an objection recorded for one spelling would not stop
+ * a mail to another spelling of the same mailbox.
  */
 #include "store.h"
 
@@ -26,14 +33,36 @@ static bool is_atext(unsigned char c)
     return strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL && c != '\0';
 }
 
-static int check_local(const char *p, size_t len, char err[STORE_ERR_MAX])
+/* Is p[0..len) a dot-atom (RFC 5321 Dot-string): atext runs joined by
+ * single dots? */
+static bool is_dot_atom(const char *p, size_t len)
+{
+    if (len == 0 || p[0] == '.' || p[len - 1] == '.')
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c == '.') {
+            if (p[i + 1] == '.')
+                return false;
+        } else if (!is_atext(c)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Checks the local part p[0..len) and writes its canonical spelling to out
+ * (room for LOCAL_MAX + 1 bytes). A quoted-string is unquoted where its
+ * content is a dot-atom, because the MTA delivers "no"@x and "n\o"@x to the
+ * mailbox no@x, and a consent record must hold for every spelling of the
+ * mailbox it names. Where quoting is needed (a space, '@', a leading dot)
+ * the quotes stay, with only '"' and '\' escaped, so that every spelling of
+ * such a mailbox has one form too. */
+static int canon_local(const char *p, size_t len, char out[LOCAL_MAX + 1],
+                       char err[STORE_ERR_MAX])
 {
     if (len == 0) {
         store_errf(err, "the local part (before '@') is empty");
-        return -1;
-    }
-    if (len > LOCAL_MAX) {
-        store_errf(err, "the local part is longer than %d octets", LOCAL_MAX);
         return -1;
     }
     if (p[0] == '"') { /* quoted-string: any printable text, \-escapes */
@@ -41,6 +70,8 @@ static int check_local(const char *p, size_t len, char err[STORE_ERR_MAX])
             store_errf(err, "the quoted local part is not closed");
             return -1;
         }
+        char content[STORE_ADDRESS_MAX + 1];
+        size_t n = 0;
         for (size_t i = 1; i + 1 < len; i++) {
             if (p[i] == '\\') {
                 if (i + 2 >= len) {
@@ -52,8 +83,39 @@ static int check_local(const char *p, size_t len, char err[STORE_ERR_MAX])
                 store_errf(err, "the quoted local part has an unescaped quote");
                 return -1;
             }
+            content[n++] = p[i];
         }
+        content[n] = '\0';
+        if (is_dot_atom(content, n)) {
+            if (n > LOCAL_MAX) {
+                store_errf(err, "the local part is longer than %d octets", LOCAL_MAX);
+                return -1;
+            }
+            memcpy(out, content, n + 1);
+            return 0;
+        }
+        size_t o = 0;
+        out[o++] = '"';
+        for (size_t i = 0; i < n; i++) {
+            if (o + 3 > LOCAL_MAX + 1) { /* room for an escape, the quote and NUL */
+                store_errf(err, "the local part is longer than %d octets", LOCAL_MAX);
+                return -1;
+            }
+            if (content[i] == '"' || content[i] == '\\')
+                out[o++] = '\\';
+            out[o++] = content[i];
+        }
+        if (o + 2 > LOCAL_MAX + 1) {
+            store_errf(err, "the local part is longer than %d octets", LOCAL_MAX);
+            return -1;
+        }
+        out[o++] = '"';
+        out[o] = '\0';
         return 0;
+    }
+    if (len > LOCAL_MAX) {
+        store_errf(err, "the local part is longer than %d octets", LOCAL_MAX);
+        return -1;
     }
     if (p[0] == '.' || p[len - 1] == '.') {
         store_errf(err, "the local part starts or ends with a dot");
@@ -73,6 +135,8 @@ static int check_local(const char *p, size_t len, char err[STORE_ERR_MAX])
             return -1;
         }
     }
+    memcpy(out, p, len);
+    out[len] = '\0';
     return 0;
 }
 
@@ -194,6 +258,17 @@ int store_address_normalise(const char *in, char stored[STORE_ADDRESS_MAX + 1],
         p++;
         len -= 2;
     }
+    /* A source route (RFC 5321 A-d-l, "@relay1,@relay2:user@domain") is
+     * ignored by the MTA, which delivers to user@domain: so do we. */
+    const char *colon = len > 0 && p[0] == '@' ? memchr(p, ':', len) : NULL;
+    if (colon != NULL) {
+        if (memchr(p, '"', (size_t)(colon - p)) != NULL) {
+            store_errf(err, "the source route (before ':') contains a quote");
+            return -1;
+        }
+        len -= (size_t)(colon + 1 - p);
+        p = colon + 1;
+    }
     if (len == 0) {
         store_errf(err, "the address is empty");
         return -1;
@@ -228,10 +303,15 @@ int store_address_normalise(const char *in, char stored[STORE_ADDRESS_MAX + 1],
         store_errf(err, "the address has no '@'");
         return -1;
     }
-    size_t local_len = (size_t)(at - p);
-    size_t domain_len = len - local_len - 1;
-    if (check_local(p, local_len, err) < 0 || check_domain(at + 1, domain_len, err) < 0)
+    size_t domain_len = len - (size_t)(at - p) - 1;
+    /* The fully qualified "ex.test." is the domain ex.test to the MTA. */
+    if (domain_len > 1 && at[domain_len] == '.' && at[domain_len - 1] != '.')
+        domain_len--;
+    char local[LOCAL_MAX + 1];
+    if (canon_local(p, (size_t)(at - p), local, err) < 0 ||
+        check_domain(at + 1, domain_len, err) < 0)
         return -1;
+    size_t local_len = strlen(local);
 
     char domain[STORE_ADDRESS_MAX + 1];
     if (lower_into(at + 1, domain_len, domain, sizeof domain) < 0 ||
@@ -239,11 +319,11 @@ int store_address_normalise(const char *in, char stored[STORE_ADDRESS_MAX + 1],
         store_errf(err, "the address is too long once lower-cased");
         return -1;
     }
-    memcpy(stored, p, local_len);
+    memcpy(stored, local, local_len);
     stored[local_len] = '@';
     strcpy(stored + local_len + 1, domain);
 
-    if (lower_into(p, local_len, key, STORE_ADDRESS_MAX + 1) < 0 ||
+    if (lower_into(local, local_len, key, STORE_ADDRESS_MAX + 1) < 0 ||
         strlen(key) + 1 + strlen(domain) > STORE_ADDRESS_MAX) {
         store_errf(err, "the address is too long once lower-cased");
         return -1;

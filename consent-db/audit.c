@@ -83,6 +83,10 @@ audit *audit_open(const char *path, bool readonly, char err[STORE_ERR_MAX])
     snprintf(a->path, sizeof a->path, "%s", path);
     int flags = SQLITE_OPEN_FULLMUTEX |
                 (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    /* The audit names people: private from its first byte (files.c). */
+    if (!readonly && stat(path, &st) < 0 && errno == ENOENT &&
+        store_file_create_private(path, err) < 0)
+        goto fail;
     if (sqlite3_open_v2(path, &a->db, flags, NULL) != SQLITE_OK) {
         sql_error(a, "cannot open it", err);
         goto fail;

@@ -42,10 +42,12 @@ int ctl_usage_error(GOptionContext *ctx, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("consentctl: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    gchar *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
+    fputs("consentctl: ", stderr);
+    store_text_print(stderr, msg); /* may quote a bad argument */
+    fputc('\n', stderr);
+    g_free(msg);
     if (ctx != NULL) {
         gchar *help = g_option_context_get_help(ctx, TRUE, NULL);
         fputs(help, stderr);
@@ -54,9 +56,24 @@ int ctl_usage_error(GOptionContext *ctx, const char *fmt, ...)
     return EXIT_USAGE;
 }
 
+void ctl_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    gchar *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    fputs("consentctl: ", stderr);
+    store_text_print(stderr, msg);
+    fputc('\n', stderr);
+    g_free(msg);
+}
+
 int ctl_refused(const char *msg)
 {
-    fprintf(stderr, "consentctl: %s\n", msg);
+    /* Errors quote what was wrong: a CSV field, a file name, an address. */
+    fputs("consentctl: ", stderr);
+    store_text_print(stderr, msg);
+    fputc('\n', stderr);
     return EXIT_REFUSED;
 }
 
@@ -204,9 +221,9 @@ static int record_event(store_action action, int argc, char **argv)
         if (store_lookup(s, argv[1], opt.purpose, false, 0, (int64_t)time(NULL), &st, err) ==
                 0 &&
             st.kind == CONSENT_OBJECTED)
-            fprintf(stderr,
-                    "consentctl: note: the grant is recorded, but %s objected to direct "
-                    "marketing; the objection still holds\n",
+            ctl_error(
+                    "note: the grant is recorded, but %s objected to direct "
+                    "marketing; the objection still holds",
                     argv[1]);
     }
     store_close(s);
@@ -231,10 +248,14 @@ static int show_event(const store_event *ev, void *arg)
     char at[32], rat[32];
     store_time_format(ev->at, at, sizeof at);
     store_time_format(ev->recorded_at, rat, sizeof rat);
-    printf("  %s  %-8s  %-12s source=%s evidence=%s recorded by %s at %s\n", at,
-           store_action_name(ev->action), ev->purpose, ev->source[0] ? ev->source : "-",
-           ev->evidence[0] ? ev->evidence : "-", ev->recorded_by[0] ? ev->recorded_by : "-",
-           rat);
+    /* source, evidence and recorder are free text from imports and forms. */
+    printf("  %s  %-8s  %-12s source=", at, store_action_name(ev->action), ev->purpose);
+    store_text_print(stdout, ev->source[0] ? ev->source : "-");
+    fputs(" evidence=", stdout);
+    store_text_print(stdout, ev->evidence[0] ? ev->evidence : "-");
+    fputs(" recorded by ", stdout);
+    store_text_print(stdout, ev->recorded_by[0] ? ev->recorded_by : "-");
+    printf(" at %s\n", rat);
     if (strcmp(ev->purpose, "*") != 0) {
         bool seen = false;
         for (guint i = 0; i < sc->purposes->len; i++)
@@ -265,7 +286,9 @@ static int cmd_show(int argc, char **argv)
     }
     show_ctx sc = {g_ptr_array_new_with_free_func(g_free)};
     g_ptr_array_add(sc.purposes, g_strdup(STORE_DEFAULT_PURPOSE));
-    printf("address: %s\nhistory:\n", stored);
+    fputs("address: ", stdout);
+    store_text_print(stdout, stored);
+    fputs("\nhistory:\n", stdout);
     if (store_history(s, stored, show_event, &sc, err) < 0) {
         rc = ctl_refused(err);
     } else {
@@ -343,7 +366,9 @@ static int cmd_check(int argc, char **argv)
     decision d = store_decide(category, opt.purpose, &st);
     char why[256];
     decide_explain(d, opt.purpose, &st, why, sizeof why);
-    printf("%s %s: %s\n", d.allow ? "allow" : "deny", decide_reason_code(d.reason), why);
+    printf("%s %s: ", d.allow ? "allow" : "deny", decide_reason_code(d.reason));
+    store_text_print(stdout, why);
+    putchar('\n');
     printf("category: %s\npurpose: %s\nconsent: %s\n", classifier_category_name(category),
            opt.purpose ? opt.purpose : STORE_DEFAULT_PURPOSE, consent_kind_name(st.kind));
     return 0;
@@ -380,7 +405,7 @@ static int cmd_import(int argc, char **argv)
         errno = EISDIR;
     }
     if (in == NULL) {
-        fprintf(stderr, "consentctl: cannot open %s: %s\n", name, strerror(errno));
+        ctl_error("cannot open %s: %s", name, strerror(errno));
         return EXIT_REFUSED;
     }
     store *s = open_store(0);
@@ -393,7 +418,7 @@ static int cmd_import(int argc, char **argv)
     store_import_stats stats;
     if (store_import_csv(s, in, from_stdin ? "<stdin>" : name, recorder(), opt.restore, &stats,
                          err) < 0) {
-        fprintf(stderr, "consentctl: %s; nothing was imported\n", err);
+        ctl_error("%s; nothing was imported", err);
         rc = EXIT_REFUSED;
     } else {
         printf("imported %ld rows (grant %ld, withdraw %ld, object %ld, unobject %ld)\n",
@@ -432,7 +457,7 @@ static int cmd_export(int argc, char **argv)
         return EXIT_REFUSED;
     FILE *out = stdout;
     if (opt.output != NULL && (out = fopen(opt.output, "w")) == NULL) {
-        fprintf(stderr, "consentctl: cannot write %s: %s\n", opt.output, strerror(errno));
+        ctl_error("cannot write %s: %s", opt.output, strerror(errno));
         store_close(s);
         return EXIT_REFUSED;
     }
@@ -440,7 +465,7 @@ static int cmd_export(int argc, char **argv)
     if (store_export(s, out, format, err) < 0)
         rc = ctl_refused(err);
     if (out != stdout && fclose(out) != 0 && rc == 0) {
-        fprintf(stderr, "consentctl: cannot write %s: %s\n", opt.output, strerror(errno));
+        ctl_error("cannot write %s: %s", opt.output, strerror(errno));
         rc = EXIT_REFUSED;
     }
     store_close(s);

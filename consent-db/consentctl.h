@@ -15,6 +15,9 @@ int ctl_usage_error(GOptionContext *ctx, const char *fmt, ...) G_GNUC_PRINTF(2, 
 
 /* Prints "consentctl: MESSAGE"; returns EXIT_REFUSED. */
 int ctl_refused(const char *msg);
+/* Prints "consentctl: <message>" on stderr, escaped (store_text_print):
+ * messages name files, fields and addresses given from outside. */
+void ctl_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 
 /* Parses a command's options; on success argv holds the positional
  * arguments after the command name, whose count must be in [min, max]

@@ -44,13 +44,20 @@ static int print_row(const audit_row *r, void *arg)
     const char *v[13];
     row_values(r, id, at, v);
     if (f == FMT_TABLE) {
-        printf("%-20s %-12s %-32.32s %-13s %-14s %-9s %-18s %s\n", at, r->queue_id, r->recipient,
-               r->category, r->source, r->consent, r->action, r->reason);
+        /* Every column escaped: the recipient and queue id came from the
+         * network. */
+        char s[8][STORE_ADDRESS_MAX * 4 + 1];
+        const char *raw[8] = {at, r->queue_id, r->recipient, r->category,
+                              r->source, r->consent, r->action, r->reason};
+        for (int i = 0; i < 8; i++)
+            store_text_escape(raw[i], s[i], sizeof s[i]);
+        printf("%-20s %-12s %-32.32s %-13s %-14s %-9s %-18s %s\n", s[0], s[1], s[2], s[3], s[4],
+               s[5], s[6], s[7]);
     } else if (f == FMT_CSV) {
         for (int i = 0; i < 13; i++) {
             if (i > 0)
                 putchar(',');
-            textout_csv_field(stdout, v[i]);
+            textout_csv_text(stdout, v[i]);
         }
         putchar('\n');
     } else {
@@ -100,7 +107,7 @@ static audit *open_audit(bool readonly, int *rc)
     char err[STORE_ERR_MAX];
     struct stat st;
     if (stat(path, &st) < 0) { /* only the milter creates an audit store */
-        fprintf(stderr, "consentctl: cannot open audit store %s: %s\n", path, strerror(errno));
+        ctl_error("cannot open audit store %s: %s", path, strerror(errno));
         g_free(path);
         *rc = EXIT_REFUSED;
         return NULL;

@@ -10,6 +10,7 @@
 #include "classifier.h"
 #include "conf.h"
 #include "consentctl.h"
+#include "store.h"
 #include "textout.h"
 
 static struct {
@@ -20,14 +21,22 @@ static struct {
 
 static void print_text(const char *file, const classifier_verdict *v)
 {
-    printf("%s: %s (%s, confidence %d%%)", file, classifier_category_name(v->category),
+    /* The file name, the purpose and the evidence (which quotes the
+     * message) come from outside: escaped, never passed to the terminal. */
+    store_text_print(stdout, file);
+    printf(": %s (%s, confidence %d%%)", classifier_category_name(v->category),
            classifier_source_name(v->source), v->confidence);
-    if (v->purpose[0] != '\0')
-        printf(", purpose %s", v->purpose);
+    if (v->purpose[0] != '\0') {
+        fputs(", purpose ", stdout);
+        store_text_print(stdout, v->purpose);
+    }
     printf("\n  scores: promotional %d, transactional %d, after-sales %d\n",
            v->promotional_score, v->transactional_score, v->after_sales_score);
-    for (size_t i = 0; i < v->n_evidence; i++)
-        printf("  %s\n", v->evidence[i]);
+    for (size_t i = 0; i < v->n_evidence; i++) {
+        fputs("  ", stdout);
+        store_text_print(stdout, v->evidence[i]);
+        putchar('\n');
+    }
     if (v->more_evidence > 0)
         printf("  (and %zu more)\n", v->more_evidence);
 }
@@ -131,7 +140,7 @@ int ctl_cmd_classify(int argc, char **argv)
             ok = g_file_get_contents(argv[i], &data, &len, &error);
         }
         if (!ok) {
-            fprintf(stderr, "consentctl: cannot read %s: %s\n", argv[i],
+            ctl_error("cannot read %s: %s", argv[i],
                     error ? error->message : strerror(errno));
             g_clear_error(&error);
             rc = EXIT_REFUSED;

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "csv.h"
+#include "textout.h"
 
 enum column {
     COL_ADDRESS,
@@ -77,9 +78,11 @@ static int read_header(import_ctx *ic, const char *const *fields, size_t n, long
     return 0;
 }
 
+/* A field's value, without the formula guard of export (textout.h): an
+ * export, and a file saved again by a spreadsheet, import as they were. */
 static const char *field(const import_ctx *ic, const char *const *fields, enum column c)
 {
-    return ic->position[c] < 0 ? "" : fields[ic->position[c]];
+    return ic->position[c] < 0 ? "" : textout_csv_unguard(fields[ic->position[c]]);
 }
 
 /* "list.csv:7: field 'at': bad timestamp '2024-13-01' (use ISO 8601 ...)";

@@ -35,6 +35,17 @@ void store_close(store *s)
 {
     if (s == NULL)
         return;
+    /* A writer leaves everything it committed in the main file and the WAL
+     * empty, although readers (the milter) keep the store open and so stop
+     * SQLite's own checkpoint at close. Then a copy of the main file is a
+     * whole backup, and a backup copied over it (cp backup.db consent.db)
+     * is not read through WAL frames of the old content. If a reader holds
+     * the checkpoint off past the busy timeout, the frames stay in the WAL
+     * (SQLite readers see them); the next writer's close tries again.
+     * Only a handle that was opened as a consent store (its insert is
+     * prepared): a refused file is left untouched. */
+    if (!s->readonly && s->insert != NULL)
+        sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
     sqlite3_finalize(s->lookup);
     sqlite3_finalize(s->insert);
     sqlite3_finalize(s->begin);
@@ -207,7 +218,10 @@ store *store_open_wait(const char *path, int flags, int busy_ms, char err[STORE_
     bool create = (flags & STORE_CREATE) != 0 && !readonly;
     struct stat st;
     if (stat(path, &st) < 0) {
-        if (errno != ENOENT || !create) {
+        if (errno == ENOENT && create) {
+            if (store_file_create_private(path, err) < 0)
+                return NULL;
+        } else {
             int e = errno;
             store_errf(err, "cannot open consent store %s: %s%s%s%s", path, strerror(e),
                        e == ENOENT ? " (create it with: consentctl -d " : "",

@@ -30,7 +30,7 @@
 #define STORE_SOURCE_MAX 1024
 #define STORE_EVIDENCE_MAX 4096
 #define STORE_BY_MAX 256
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 #define STORE_DEFAULT_PURPOSE "marketing"
 /* The purpose whose grant covers every own-marketing purpose (LEGAL.md). */
 #define STORE_UMBRELLA_PURPOSE "marketing"
@@ -92,14 +92,43 @@ void store_errf(char err[STORE_ERR_MAX], const char *fmt, ...)
 /* ---- addresses (address.c) ------------------------------------------- */
 
 /* Normalises an address as given on the command line, in a CSV file or in
- * SMTP RCPT (surrounding blanks and one pair of angle brackets removed).
- * Writes the stored form (domain lower-cased, local part kept) to `stored`
+ * SMTP RCPT (surrounding blanks and one pair of angle brackets removed) to
+ * the mailbox the MTA delivers to: unneeded quoting of the local part
+ * removed (a needed one kept, with only '"' and '\' escaped), a source
+ * route and one trailing dot of the domain dropped.
+ * Writes the stored form (domain lower-cased, local part's case kept) to `stored`
  * and the comparison key (local part case-folded as well) to `key`; both
  * buffers must hold STORE_ADDRESS_MAX + 1 bytes. Returns -1 with err filled
  * for anything that is not a plausible mailbox: no '@', empty or over-long
  * parts, control characters, invalid UTF-8, a malformed domain. */
 int store_address_normalise(const char *in, char stored[STORE_ADDRESS_MAX + 1],
                             char key[STORE_ADDRESS_MAX + 1], char err[STORE_ERR_MAX]);
+
+/* ---- files (files.c) --------------------------------------------------- */
+
+/* The mode of a new consent or audit store (the consent history is
+ * personal data): owner read-write, group read, others nothing. */
+#define STORE_FILE_MODE 0640
+
+/* Creates path as an empty file with STORE_FILE_MODE (less the umask,
+ * which can only make it stricter) and the group of its directory where
+ * this user may give it that group. An existing file is left as it is.
+ * Called before SQLite creates a store, whose -wal, -shm and -journal then
+ * get the same mode. */
+int store_file_create_private(const char *path, char err[STORE_ERR_MAX]);
+
+/* ---- text shown to people (textout.c) --------------------------------- */
+
+/* Writes `in` into out (outsz bytes, NUL-terminated, truncated at a
+ * character boundary) as it may be shown on a terminal or in a log:
+ * LF, CR and TAB as \n, \r, \t, other control characters and bytes that
+ * are no UTF-8 as \xNN, C1 controls, line separators and bidirectional
+ * overrides as \uNNNN; everything else as it is. Returns the length
+ * written. Every value that came from the network or from a file goes
+ * through this (or store_text_print) before it is printed or logged. */
+size_t store_text_escape(const char *in, char *out, size_t outsz);
+/* The same, written to a stream. */
+void store_text_print(FILE *out, const char *in);
 
 /* ---- names and times (names.c) ---------------------------------------- */
 

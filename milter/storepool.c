@@ -5,7 +5,9 @@
 #include "storepool.h"
 
 #include <glib.h>
+#include <stdint.h>
 #include <sys/stat.h>
+#include <time.h>
 
 struct storepool {
     GMutex lock;
@@ -39,11 +41,40 @@ void storepool_free(storepool *p)
     g_free(p);
 }
 
+static void stamp_of(const struct stat *st, storepool_stamp *out)
+{
+    *out = (storepool_stamp){.dev = st->st_dev, .ino = st->st_ino, .size = st->st_size,
+                             .mtime = st->st_mtim, .ctime = st->st_ctim};
+}
+
+static bool same_stamp(const storepool_stamp *a, const storepool_stamp *b)
+{
+    return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+           a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec &&
+           a->ctime.tv_sec == b->ctime.tv_sec && a->ctime.tv_nsec == b->ctime.tv_nsec;
+}
+
+/* Is a change after `now` sure to give the file another ctime than `c`?
+ * Only if c lies clearly before now: a write within the same tick of the
+ * file system's clock may leave every time stamp as it was. */
+static bool settled(const struct timespec *c, const struct timespec *now)
+{
+    int64_t age_ms = ((int64_t)now->tv_sec - (int64_t)c->tv_sec) * 1000 +
+                     ((int64_t)now->tv_nsec - (int64_t)c->tv_nsec) / 1000000;
+    return age_ms >= STOREPOOL_SETTLE_MS;
+}
+
 int storepool_take(storepool *p, storepool_lease *lease, char err[STORE_ERR_MAX])
 {
     *lease = (storepool_lease){0};
+    /* The time first: a change after it gets a ctime no earlier than it. */
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
     struct stat st;
     bool present = stat(p->path, &st) == 0;
+    storepool_stamp stamp = {0};
+    if (present)
+        stamp_of(&st, &stamp);
     for (;;) {
         storepool_lease top = {0};
         g_mutex_lock(&p->lock);
@@ -52,20 +83,20 @@ int storepool_take(storepool *p, storepool_lease *lease, char err[STORE_ERR_MAX]
         g_mutex_unlock(&p->lock);
         if (top.st == NULL)
             break;
-        if (present && top.dev == st.st_dev && top.ino == st.st_ino) {
+        if (present && top.settled && same_stamp(&top.stamp, &stamp)) {
             *lease = top;
             return 0;
         }
-        store_close(top.st); /* the file was replaced or removed */
+        store_close(top.st); /* the file was replaced, rewritten or removed */
     }
     store *s = store_open_wait(p->path, STORE_READONLY, p->busy_ms, err);
     if (s == NULL)
         return -1;
-    /* The file may have been created between stat() and the open: a
-     * handle without a known inode is simply not reused. */
-    *lease = (storepool_lease){.st = s,
-                               .dev = present ? st.st_dev : 0,
-                               .ino = present ? st.st_ino : 0};
+    /* The file may have been created or changed between stat() and the
+     * open: then the stamp is older than what the handle read, the next take
+     * sees a difference and opens anew. */
+    *lease = (storepool_lease){.st = s, .stamp = stamp,
+                               .settled = present && settled(&st.st_ctim, &now)};
     g_mutex_lock(&p->lock);
     p->opened++;
     g_mutex_unlock(&p->lock);
@@ -77,7 +108,7 @@ void storepool_give(storepool *p, storepool_lease *lease, bool failed)
     if (lease->st == NULL)
         return;
     bool kept = false;
-    if (!failed && lease->ino != 0) {
+    if (!failed && lease->settled) {
         g_mutex_lock(&p->lock);
         if (p->n_idle < p->max_idle) {
             p->idle[p->n_idle++] = *lease;

@@ -12,9 +12,17 @@
  * most messages under load. A handle taken from the pool is used by one
  * thread at a time and given back at the end of the message.
  *
- * A handle is not reused when the file at the configured path was replaced
- * (another inode: a restore) or when its last lookup failed (the file may
- * have been repaired since): it is closed and the next take opens anew.
+ * A handle is not reused when the file at the configured path is not, to
+ * the last nanosecond and byte, the one it was opened on (another inode, or
+ * another size, mtime or ctime: a restore by rename or by copying over the
+ * file), or when its last lookup failed (the file may have been repaired
+ * since): it is closed and the next take opens anew. SQLite itself sees only
+ * changes made through SQLite (the WAL index); a `cp backup.db consent.db`
+ * keeps the inode and the WAL index, and a pooled handle would go on reading
+ * its cached pages of the old content. File times are coarse (a clock tick,
+ * a second on some file systems), so a handle opened while the file's ctime
+ * is less than STOREPOOL_SETTLE_MS old may miss a change made in that same
+ * tick: such a handle is used for one message only.
  * Never opens the store for writing.
  */
 #ifndef CONSENT_MILTER_STOREPOOL_H
@@ -22,16 +30,27 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "store.h"
 
 typedef struct storepool storepool;
 
+#define STOREPOOL_SETTLE_MS 1000
+
+/* What identifies the file's content as far as stat(2) can tell. */
+typedef struct storepool_stamp {
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime, ctime;
+} storepool_stamp;
+
 /* A handle lent out by storepool_take; give it back with storepool_give. */
 typedef struct storepool_lease {
     store *st; /* NULL when the take failed */
-    dev_t dev;
-    ino_t ino;
+    storepool_stamp stamp; /* the file as it was just before the open */
+    bool settled; /* its ctime was STOREPOOL_SETTLE_MS old then: reusable */
 } storepool_lease;
 
 /* A pool for the store at path (copied), opening with a lock wait of

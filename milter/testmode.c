@@ -98,16 +98,22 @@ int testmode_run(const char *config_path, char **files, char **rcpts)
         decide_message(&rt, st, serr, data, len, trusted, r, n, (int64_t)time(NULL), &md);
         char evidence[512];
         decision_evidence(&md.verdict, evidence, sizeof evidence);
-        printf("%s: %s (%s, header %s), purpose %s\n", *f,
-               classifier_category_name(md.verdict.category),
-               classifier_source_name(md.verdict.source), trusted ? "trusted" : "not trusted",
-               md.verdict.purpose[0] ? md.verdict.purpose : "marketing");
-        printf("  evidence: %s\n", evidence);
+        /* The file name, purpose, evidence and addresses come from the
+         * message: escaped, as in the log. */
+        store_text_print(stdout, *f);
+        printf(": %s (%s, header %s), purpose ", classifier_category_name(md.verdict.category),
+               classifier_source_name(md.verdict.source), trusted ? "trusted" : "not trusted");
+        store_text_print(stdout, md.verdict.purpose[0] ? md.verdict.purpose : "marketing");
+        fputs("\n  evidence: ", stdout);
+        store_text_print(stdout, evidence);
+        putchar('\n');
         for (size_t i = 0; i < md.n; i++) {
             const rcpt_result *x = &md.rcpts[i];
             char explain[256];
             decide_explain(x->d, md.verdict.purpose, &x->state, explain, sizeof explain);
-            printf("  %s: %s (%s) %s%s\n", x->address, x->d.allow ? "allow" : "deny",
+            fputs("  ", stdout);
+            store_text_print(stdout, x->address);
+            printf(": %s (%s) %s%s\n", x->d.allow ? "allow" : "deny",
                    x->lookup_failed ? "store-error" : decide_reason_code(x->d.reason),
                    x->lookup_failed ? md.store_error : explain,
                    x->d.allow ? "" : md.plan.delete_denied ? " -> removed" : "");

@@ -10,11 +10,11 @@ HEADER=address,action,purpose,at,source,evidence,recorded_by,recorded_at
 DB=$T/consent.db
 run -d "$DB" init
 expect_status 0 "init of a new file: exit status"
-expect_out_line "consent store $DB ready (schema version 2)" "init: says the store is ready"
+expect_out_line "consent store $DB ready (schema version 3)" "init: says the store is ready"
 expect_err_empty "init of a new file: nothing on stderr"
 expect_true "init created the file" test -s "$DB"
 expect_true "the new store is at schema version 2" \
-    test "$(sqlite3 "$DB" 'PRAGMA user_version')" = 2
+    test "$(sqlite3 "$DB" 'PRAGMA user_version')" = 3
 expect_true "the new store carries an application id" \
     test "$(sqlite3 "$DB" 'PRAGMA application_id')" != 0
 expect_true "the new store is in WAL mode" \
@@ -167,12 +167,12 @@ run -d "$DB" export
 cp "$OUT" "$T/before-init"
 run -d "$DB" init
 expect_status 0 "init on an existing store: exit status"
-expect_out_line "consent store $DB ready (schema version 2)" "init on an existing store: ready"
+expect_out_line "consent store $DB ready (schema version 3)" "init on an existing store: ready"
 run -d "$DB" init
 expect_status 0 "init a third time: exit status"
 run -d "$DB" export
 expect_same_file "$T/before-init" "$OUT" "init on an existing store keeps every event"
-expect_true "init keeps the schema version" test "$(sqlite3 "$DB" 'PRAGMA user_version')" = 2
+expect_true "init keeps the schema version" test "$(sqlite3 "$DB" 'PRAGMA user_version')" = 3
 
 # The history is append-only in the database itself.
 expect_true "the store refuses DELETE on the history" \

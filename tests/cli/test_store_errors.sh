@@ -133,7 +133,7 @@ expect_true "newer schema: user_version raised to 99" test "$(sqlite3 "$NEWER" '
 cp "$NEWER" "$NEWER.orig"
 sum_before=$(cksum <"$NEWER")
 CASE="newer schema"
-REFUSAL="$NEWER has schema version 99, newer than this program's 2; upgrade consent-milter, the file was left untouched"
+REFUSAL="$NEWER has schema version 99, newer than this program's 3; upgrade consent-milter, the file was left untouched"
 for_each_command "$NEWER" refused
 refused "init" -d "$NEWER" init
 expect_true "newer schema: the checksum is unchanged" test "$(cksum <"$NEWER")" = "$sum_before"

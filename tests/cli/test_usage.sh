@@ -163,6 +163,6 @@ expect_out_has "--purpose" "grant --help: documents --purpose"
 run -V
 expect_status 0 "-V: exit status"
 expect_first_line_starts "consentctl " "-V: prints the version"
-expect_out_has "schema 2" "-V: names the store schema"
+expect_out_has "schema 3" "-V: names the store schema"
 
 finish

@@ -4,7 +4,8 @@
 # from the script's "-- config:" lines, an optional "-- setup:" (corrupt |
 # missing | locked store; local: a UNIX socket; privileges: a UNIX socket
 # and user nobody), the milter on a free loopback port or that socket,
-# stopped by PID after. Scripts get `stop_cmd` (SIGTERM to the milter).
+# stopped by PID after. Scripts get `stop_cmd` (SIGTERM to the milter),
+# `ctl` (consentctl), `db` (the store) and `dir` (a scratch directory).
 set -eu
 milter=$1 ctl=$2 script=$3
 here=$(cd "$(dirname "$0")" && pwd)
@@ -121,6 +122,7 @@ if [ "$setup" = privileges ]; then
 fi
 miltertest -D socket="$socket" -D common="$here/common.lua" \
     -D withdraw_cmd="$ctl -d $db withdraw live@example.com >/dev/null" \
+    -D ctl="$ctl" -D db="$db" -D dir="$dir" \
     -D stop_cmd="kill -TERM $pid" \
     -s "$script" || status=$?
 

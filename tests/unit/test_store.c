@@ -177,7 +177,7 @@ START_TEST(test_upgrade_from_version_1)
     open_fails(STORE_READONLY, "schema version 1");
     /* A writer's open upgrades in place and keeps every row. */
     store *s = open_ok(0);
-    ck_assert_int_eq(store_schema_version(s), 2);
+    ck_assert_int_eq(store_schema_version(s), STORE_SCHEMA_VERSION);
     ck_assert_int_eq(lookup(s, "anna@example.de", NULL), CONSENT_GRANTED);
     ck_assert_int_eq(lookup(s, "bob@example.de", "newsletter"), CONSENT_OBJECTED);
     record(s, "carl@example.de", STORE_GRANT, NULL);
@@ -192,6 +192,51 @@ START_TEST(test_upgrade_from_version_1)
     ck_assert_int_eq(sqlite3_column_int(st, 1), 3);
     ck_assert_str_eq((const char *)sqlite3_column_text(st, 2), "doi 1.2.3.4");
     sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+END_TEST
+
+START_TEST(test_upgrade_renormalises_addresses)
+{
+    /* A version 2 file holding spellings that earlier versions kept as
+     * given: an objection under the quoted spelling, a grant under the
+     * plain one (issue 10: "no"@ex.test was told apart from no@ex.test). */
+    sqlite3 *db;
+    char err[STORE_ERR_MAX] = "";
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    ck_assert_msg(schema_migrate(db, 0, 2, err) == 0, "%s", err);
+    ck_assert_int_eq(sqlite3_exec(db,
+                                  "INSERT INTO events (address, address_key, action, purpose, at,"
+                                  " recorded_by) VALUES"
+                                  " ('no@ex.test','no@ex.test','grant','marketing',1600000000,'t'),"
+                                  " ('\"No\"@ex.test','\"no\"@ex.test','object','*',1600000100,'t'),"
+                                  " ('\"a b\"@ex.test','\"a b\"@ex.test','grant','marketing',"
+                                  "  1600000000,'t')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    open_fails(STORE_READONLY, "schema version 2");
+
+    store *s = open_ok(0);
+    ck_assert_int_eq(store_schema_version(s), STORE_SCHEMA_VERSION);
+    ck_assert_int_eq(lookup(s, "no@ex.test", NULL), CONSENT_OBJECTED);
+    ck_assert_int_eq(lookup(s, "\"no\"@ex.test", NULL), CONSENT_OBJECTED);
+    ck_assert_int_eq(lookup(s, "\"a b\"@ex.test", NULL), CONSENT_GRANTED);
+    store_close(s);
+
+    /* The spelling as recorded is kept; the history is append-only again. */
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *st;
+    sqlite3_prepare_v2(db, "SELECT address, address_key, address_given FROM events WHERE id = 2",
+                       -1, &st, NULL);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+    ck_assert_str_eq((const char *)sqlite3_column_text(st, 0), "No@ex.test");
+    ck_assert_str_eq((const char *)sqlite3_column_text(st, 1), "no@ex.test");
+    ck_assert_str_eq((const char *)sqlite3_column_text(st, 2), "\"No\"@ex.test");
+    sqlite3_finalize(st);
+    ck_assert_int_ne(sqlite3_exec(db, "UPDATE events SET address = 'x@y.test'", NULL, NULL, NULL),
+                     SQLITE_OK);
+    ck_assert_int_ne(sqlite3_exec(db, "DELETE FROM events", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
 }
 END_TEST
@@ -599,6 +644,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_create_and_reopen);
     tcase_add_test(tc, test_case_sensitive_local_part);
     tcase_add_test(tc, test_upgrade_from_version_1);
+    tcase_add_test(tc, test_upgrade_renormalises_addresses);
     tcase_add_test(tc, test_history_is_append_only);
     tcase_add_test(tc, test_refuses_foreign_files);
     tcase_add_test(tc, test_refuses_newer_schema);
