@@ -649,10 +649,12 @@ static int read_category_header(scoring *sc, GMimeObject *msg, const char *name,
         classifier_category c;
         gchar *lname = g_ascii_strdown(name, -1);
         if (value == NULL || classifier_category_parse(value, &c) < 0) {
-            add_finding(sc, CATEGORY_PROMOTIONAL, 0, "header:%s=\"%.30s\" (unknown, ignored)",
+            /* Ranked right after what decided: it says why a label the
+             * sender set did not count. */
+            add_finding(sc, CATEGORY_PROMOTIONAL, 1400, "header:%s=\"%.30s\" (unknown, ignored)",
                         lname, value ? value : "");
         } else if (!trusted) {
-            add_finding(sc, CATEGORY_PROMOTIONAL, 0, "header:%s=%s (untrusted sender, ignored)",
+            add_finding(sc, CATEGORY_PROMOTIONAL, 1400, "header:%s=%s (untrusted sender, ignored)",
                         lname, classifier_category_name(c));
         } else if (found < 0 || c == CATEGORY_PROMOTIONAL) {
             *out = c;

@@ -448,7 +448,7 @@ static sfsistat on_eom(SMFICTX *ctx)
     result = SMFIS_ACCEPT;
 
 done:;
-    char evidence[256];
+    char evidence[768]; /* the deciding element's quote and what follows; the line stays under 1 KiB */
     decision_evidence(&md.verdict, evidence, sizeof evidence);
     log_msg(md.denied > 0 || result != SMFIS_ACCEPT ? LOG_NOTICE : LOG_INFO, qid,
             "category=%s source=%s trusted=%s recipients=%zu allowed=%zu denied=%zu "
