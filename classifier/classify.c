@@ -125,6 +125,10 @@ static void find_voucher_code(voucher_ctx *v, size_t end)
 typedef struct finding {
     int category; /* classifier_category or SIGNAL_BULK */
     int weight;
+    /* A signal's evidence is written only if it makes it into the verdict
+     * (most do not): then prefix and the signal's label make the text. */
+    int signal;         /* -1: text holds the evidence */
+    const char *prefix; /* "body:", "link:target ", ... */
     char text[CLASSIFIER_EVIDENCE_LEN];
 } finding;
 
@@ -187,6 +191,7 @@ static void add_finding(scoring *sc, int cat, int weight, const char *fmt, ...)
     finding *f = &sc->found[sc->n_found++];
     f->category = cat;
     f->weight = weight;
+    f->signal = -1;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(f->text, sizeof f->text, fmt, ap);
@@ -194,17 +199,42 @@ static void add_finding(scoring *sc, int cat, int weight, const char *fmt, ...)
     utf8_clip(f->text);
 }
 
+/* Counts signal `index` for the message once; true if it was new. */
+static bool count_once(scoring *sc, int index)
+{
+    const signal_rule *s = &sc->sig->list[index];
+    if (sc->seen[index])
+        return false;
+    sc->seen[index] = 1;
+    if (s->weight < 0)
+        return false; /* counts only in its element (judge_elements) */
+    sc->score[s->category] += s->weight;
+    return true;
+}
+
 /* Counts signal `index` for the message once, with `text` as its evidence. */
 static void count_signal(scoring *sc, int index, const char *text)
 {
     const signal_rule *s = &sc->sig->list[index];
-    if (sc->seen[index])
+    if (count_once(sc, index))
+        add_finding(sc, s->category, s->weight, "%s", text);
+}
+
+/* The same, its evidence `prefix"label"`, written only when needed. */
+static void count_signal_as(scoring *sc, int index, const char *prefix)
+{
+    const signal_rule *s = &sc->sig->list[index];
+    if (!count_once(sc, index))
         return;
-    sc->seen[index] = 1;
-    if (s->weight < 0)
-        return; /* counts only in its element (judge_elements) */
-    sc->score[s->category] += s->weight;
-    add_finding(sc, s->category, s->weight, "%s", text);
+    if (sc->n_found == FINDINGS_MAX) {
+        sc->dropped++;
+        return;
+    }
+    finding *f = &sc->found[sc->n_found++];
+    f->category = s->category;
+    f->weight = s->weight;
+    f->signal = index;
+    f->prefix = prefix;
 }
 
 /* Keeps a promotional signal's place for judging the element it is in. */
@@ -277,12 +307,7 @@ static void on_word(int id, size_t end, void *ctx)
         return;
     if (placed)
         keep_promo_hit(sc, id, end, el);
-    if (sc->seen[id])
-        return;
-    char text[CLASSIFIER_EVIDENCE_LEN];
-    snprintf(text, sizeof text, "%s:\"%s\"", s->where == WHERE_LINK ? "link" : sc->where_name,
-             s->label);
-    count_signal(sc, id, text);
+    count_signal_as(sc, id, s->where == WHERE_LINK ? "link:" : sc->where_name);
 }
 
 /* ---- links: where they point --------------------------------------------- */
@@ -305,10 +330,7 @@ static void on_link(int id, size_t end, void *ctx)
     if (s->category == CATEGORY_TRANSACTIONAL || s->category == CATEGORY_AFTER_SALES)
         ls->service = true;
     keep_promo_hit(ls->sc, id, ls->pos, ls->el);
-    char text[CLASSIFIER_EVIDENCE_LEN];
-    snprintf(text, sizeof text, "%s \"%s\"", ls->image ? "image:source" : "link:target",
-             s->label);
-    count_signal(ls->sc, id, text);
+    count_signal_as(ls->sc, id, ls->image ? "image:source " : "link:target ");
 }
 
 /* Every link's target and every image's source against the link patterns,
@@ -706,8 +728,17 @@ static void fill_evidence(scoring *sc, classifier_category want, classifier_verd
 {
     g_qsort_with_data(sc->found, (gint)sc->n_found, sizeof(finding), rank, &want);
     v->n_evidence = 0;
-    for (size_t i = 0; i < sc->n_found && v->n_evidence < CLASSIFIER_EVIDENCE_MAX; i++)
-        memcpy(v->evidence[v->n_evidence++], sc->found[i].text, CLASSIFIER_EVIDENCE_LEN);
+    for (size_t i = 0; i < sc->n_found && v->n_evidence < CLASSIFIER_EVIDENCE_MAX; i++) {
+        const finding *f = &sc->found[i];
+        char *out = v->evidence[v->n_evidence++];
+        if (f->signal < 0) {
+            memcpy(out, f->text, CLASSIFIER_EVIDENCE_LEN);
+            continue;
+        }
+        snprintf(out, CLASSIFIER_EVIDENCE_LEN, "%s\"%s\"", f->prefix,
+                 sc->sig->list[f->signal].label);
+        utf8_clip(out);
+    }
     v->more_evidence = sc->n_found - v->n_evidence + sc->dropped;
 }
 
@@ -743,11 +774,11 @@ void classifier_classify(const classifier *c, const char *message, size_t len,
     sc->subject_code = (voucher_ctx){ms.subject->str, ms.subject->len, ""};
     sc->body_code = (voucher_ctx){ms.body->str, ms.body->len, ""};
     sc->where = WHERE_SUBJECT;
-    sc->where_name = "subject";
+    sc->where_name = "subject:";
     sc->code = &sc->subject_code;
     matcher_scan(sig->words, ms.subject->str, ms.subject->len, on_word, sc);
     sc->where = WHERE_BODY;
-    sc->where_name = "body";
+    sc->where_name = "body:";
     sc->code = &sc->body_code;
     matcher_scan(sig->words, ms.body->str, ms.body->len, on_word, sc);
     score_links(sc);

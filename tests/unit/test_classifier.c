@@ -125,6 +125,36 @@ START_TEST(test_matcher)
 }
 END_TEST
 
+/* More states than the 16-bit table can number: the 32-bit one serves,
+ * and finds the same. */
+START_TEST(test_matcher_many_states)
+{
+    for (int big = 0; big <= 1; big++) {
+        matcher *m = matcher_new();
+        int n = big ? 4000 : 100; /* 4000 words of 12 letters: about 40,000 states */
+        for (int i = 0; i < n; i++) {
+            char w[13];
+            unsigned x = (unsigned)i * 2654435761u;
+            for (int k = 0; k < 12; k++, x = x * 1103515245u + 12345u)
+                w[k] = (char)('a' + (x >> 16) % 26);
+            w[12] = '\0';
+            matcher_add(m, w, i, true, true);
+            if (i == n - 1) {
+                matcher_compile(m);
+                gchar *text = g_strdup_printf("vorher %s nachher", w);
+                hits h = {0};
+                matcher_scan(m, text, strlen(text), on_hit, &h);
+                ck_assert_int_eq(h.n, 1);
+                ck_assert_int_eq(h.ids[0], n - 1);
+                ck_assert_uint_eq(h.ends[0], strlen("vorher ") + 12);
+                g_free(text);
+            }
+        }
+        matcher_free(m);
+    }
+}
+END_TEST
+
 START_TEST(test_html_to_text)
 {
     const char *html = "<html><head><style>p{color:red}</style><script>var x='<p>';</script>"
@@ -572,6 +602,7 @@ static Suite *classifier_suite(void)
     TCase *parts = tcase_create("parts");
     tcase_add_test(parts, test_fold);
     tcase_add_test(parts, test_matcher);
+    tcase_add_test(parts, test_matcher_many_states);
     tcase_add_test(parts, test_html_to_text);
     tcase_add_test(parts, test_signals_file_errors);
     tcase_add_test(parts, test_signals_links_and_negative_weights);
