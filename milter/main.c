@@ -3,12 +3,14 @@
  * daemon mode, pid file), the signal loop (SIGHUP reloads, SIGTERM stops
  * after the messages in flight) and the test modes -n and -t.
  *
- * libmilter runs in a thread of its own. The main thread, which the kernel
- * prefers for process-directed signals, waits for HUP/TERM/INT itself, so
- * libmilter's signal thread (which would stop on HUP) never sees them. On
- * TERM the callbacks first drain (new work tempfailed, work under way
- * finished), and only then is libmilter stopped, since Debian's libmilter
- * serves no session at all once stopped.
+ * libmilter runs in a thread of its own. HUP, USR1, TERM and INT are
+ * blocked in every thread and taken by the main thread alone, with
+ * sigwaitinfo (see sigwait below for why libmilter's own signal thread
+ * never gets them). On TERM the callbacks first drain (new work
+ * tempfailed, work under way finished), and only then is libmilter
+ * stopped, since Debian's libmilter serves no session at all once stopped.
+ * A stop nobody asked for (libmilter's loop ended by itself) exits 1, so
+ * that systemd's Restart=on-failure starts the milter again.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,12 +43,56 @@ static struct {
 } opt;
 
 static int smfi_result = MI_SUCCESS;
+static gint milter_ended; /* smfi_main returned */
+static pthread_t main_thread;
+
+/* The signals the main thread takes; blocked everywhere else. */
+static void daemon_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGHUP);
+    sigaddset(set, SIGUSR1);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+}
+
+/*
+ * libmilter's signal thread (mi_signal_thread, started by smfi_main)
+ * sigwaits on HUP, TERM and INT and stops the milter on any of them. With
+ * two threads waiting for the same process-directed signal the kernel
+ * hands it to either, so blocking the signals and waiting for them in a
+ * thread of our own is not enough: a HUP that came while the main thread
+ * was busy (reloading) went to libmilter's thread, which stopped the
+ * daemon with exit 0. libmilter calls sigwait through the dynamic linker,
+ * and a definition in the executable comes first in the lookup: this one
+ * leaves our signals out of whatever set the caller gives, so libmilter's
+ * thread waits for none of them (for ever, once its set is empty) and only
+ * the main loop, which calls sigwaitinfo, ever takes them.
+ */
+int sigwait(const sigset_t *set, int *sig)
+{
+    sigset_t ours, wanted = *set;
+    daemon_signals(&ours);
+    for (int s = 1; s < NSIG; s++)
+        if (sigismember(&ours, s) == 1)
+            sigdelset(&wanted, s);
+    for (;;) {
+        int got = sigwaitinfo(&wanted, NULL);
+        if (got > 0) {
+            *sig = got;
+            return 0;
+        }
+        if (errno != EINTR)
+            return errno;
+    }
+}
 
 static void *milter_thread(void *arg)
 {
     (void)arg;
     smfi_result = smfi_main();
-    kill(getpid(), SIGTERM); /* wake the main thread if libmilter stopped by itself */
+    g_atomic_int_set(&milter_ended, 1);
+    pthread_kill(main_thread, SIGTERM); /* wake the main loop */
     return NULL;
 }
 
@@ -245,11 +291,9 @@ static int run_daemon(const char *config_path)
     store_close(probe);
 
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGHUP);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
+    daemon_signals(&set);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
+    main_thread = pthread_self();
     pthread_t tid;
     if (pthread_create(&tid, NULL, milter_thread, NULL) != 0) {
         log_msg(LOG_ERR, NULL, "cannot start the milter thread");
@@ -258,11 +302,20 @@ static int run_daemon(const char *config_path)
     }
     log_msg(LOG_INFO, NULL, "consent-milter %s listening on %s (Mode %s)", CONSENT_MILTER_VERSION,
             boot->socket, conf_mode_name(boot->mode));
+    bool unplanned = false;
     for (;;) {
-        int sig = 0;
-        if (sigwait(&set, &sig) != 0)
+        /* HUPs that arrive during a reload are kept pending (several as
+         * one) and give one more reload here: none is lost, none stops. */
+        int sig = sigwaitinfo(&set, NULL);
+        if (sig < 0)
             continue;
-        if (sig == SIGHUP) {
+        if (g_atomic_int_get(&milter_ended)) {
+            unplanned = true;
+            log_msg(LOG_ERR, NULL, "libmilter stopped by itself (%s): exiting with status 1",
+                    smfi_result == MI_SUCCESS ? "no error" : "error");
+            break;
+        }
+        if (sig == SIGHUP || sig == SIGUSR1) {
             runtime *cur = runtime_acquire();
             reload(config_path, cur->cfg);
             runtime_release(cur);
@@ -273,14 +326,14 @@ static int run_daemon(const char *config_path)
         break;
     }
     callbacks_begin_drain();
-    if (!callbacks_wait_idle(DRAIN_SECONDS))
+    if (!unplanned && !callbacks_wait_idle(DRAIN_SECONDS))
         log_msg(LOG_WARNING, NULL, "stopping with messages still in flight after %d s; the MTA "
                                    "keeps and retries them", DRAIN_SECONDS);
     smfi_stop();
     pthread_join(tid, NULL);
     runtime_shutdown();
-    rc = smfi_result == MI_SUCCESS ? 0 : 1;
-    log_msg(LOG_INFO, NULL, "stopped");
+    rc = !unplanned && smfi_result == MI_SUCCESS ? 0 : 1;
+    log_msg(unplanned ? LOG_ERR : LOG_INFO, NULL, "stopped");
 out:
     if (boot->pid_file != NULL && rc == 0)
         unlink(boot->pid_file);

@@ -123,7 +123,7 @@ fi
 miltertest -D socket="$socket" -D common="$here/common.lua" \
     -D withdraw_cmd="$ctl -d $db withdraw live@example.com >/dev/null" \
     -D stop_cmd="kill -TERM $pid" \
-    -D fixtures="$here/../fixtures" -D workdir="$dir" \
+    -D fixtures="$here/../fixtures" -D workdir="$dir" -D milter_pid="$pid" \
     -D milter_cmd="$milter -c $dir/consent-milter.conf" \
     -D ctl_cmd="$ctl -c $dir/consent-milter.conf" \
     -s "$script" || status=$?
