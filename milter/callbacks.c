@@ -341,6 +341,9 @@ static int record_audit(session *s, const message_decision *md, const char *qid,
         n++;
     }
     int rc = n == 0 ? 0 : audit_record(s->rt->audit, rows, n, err);
+    char note[STORE_ERR_MAX];
+    if (audit_notice(s->rt->audit, note))
+        log_msg(LOG_WARNING, qid, "%s", note);
     g_free(rows);
     g_free(addr);
     return rc;

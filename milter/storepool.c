@@ -44,6 +44,8 @@ int storepool_take(storepool *p, storepool_lease *lease, char err[STORE_ERR_MAX]
     *lease = (storepool_lease){0};
     struct stat st;
     bool present = stat(p->path, &st) == 0;
+    walindex_seen shm;
+    bool shm_ok = walindex_look(p->path, &shm, err) == 0;
     for (;;) {
         storepool_lease top = {0};
         g_mutex_lock(&p->lock);
@@ -52,20 +54,29 @@ int storepool_take(storepool *p, storepool_lease *lease, char err[STORE_ERR_MAX]
         g_mutex_unlock(&p->lock);
         if (top.st == NULL)
             break;
-        if (present && top.dev == st.st_dev && top.ino == st.st_ino) {
+        if (shm_ok && present && top.dev == st.st_dev && top.ino == st.st_ino &&
+            walindex_same(&top.shm, &shm)) {
             *lease = top;
             return 0;
         }
-        store_close(top.st); /* the file was replaced or removed */
+        store_close(top.st); /* the file or its -shm was replaced or removed */
     }
+    if (!shm_ok)
+        return -1; /* err says why; nothing may map that -shm now */
     store *s = store_open_wait(p->path, STORE_READONLY, p->busy_ms, err);
     if (s == NULL)
         return -1;
+    /* What the open mapped; also made, if there was none. */
+    if (walindex_look(p->path, &shm, err) < 0) {
+        store_close(s);
+        return -1;
+    }
     /* The file may have been created between stat() and the open: a
      * handle without a known inode is simply not reused. */
     *lease = (storepool_lease){.st = s,
                                .dev = present ? st.st_dev : 0,
-                               .ino = present ? st.st_ino : 0};
+                               .ino = present ? st.st_ino : 0,
+                               .shm = shm};
     g_mutex_lock(&p->lock);
     p->opened++;
     g_mutex_unlock(&p->lock);

@@ -15,6 +15,11 @@
  * A handle is not reused when the file at the configured path was replaced
  * (another inode: a restore) or when its last lookup failed (the file may
  * have been repaired since): it is closed and the next take opens anew.
+ * Nor when the store's -shm file, which SQLite maps into memory, was
+ * replaced, removed or truncated since; and while that file is immutable
+ * or append-only no handle is lent at all (see walindex.h: using such a
+ * mapping kills the process with SIGBUS). Read-only handles never write
+ * to the mapping when closed, so closing them is safe.
  * Never opens the store for writing.
  */
 #ifndef CONSENT_MILTER_STOREPOOL_H
@@ -24,6 +29,7 @@
 #include <sys/types.h>
 
 #include "store.h"
+#include "walindex.h"
 
 typedef struct storepool storepool;
 
@@ -32,6 +38,7 @@ typedef struct storepool_lease {
     store *st; /* NULL when the take failed */
     dev_t dev;
     ino_t ino;
+    walindex_seen shm; /* its -shm when it was opened (or last taken) */
 } storepool_lease;
 
 /* A pool for the store at path (copied), opening with a lock wait of
