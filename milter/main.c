@@ -185,15 +185,53 @@ static int daemonize(void)
     return 0;
 }
 
-static int write_pid_file(const char *path)
+/* The pid file is created while the milter still runs as the user that
+ * started it (root, where UserID is set), before it drops privileges and
+ * detaches: a directory only root may write to (/run) works, and a pid
+ * file that cannot be made stops the start with a message and exit 1
+ * instead of a daemon that vanishes after reporting success. The pid,
+ * known only after detaching, goes into the descriptor kept open. */
+static int open_pid_file(const char *path)
 {
-    FILE *f = fopen(path, "w");
-    if (f == NULL) {
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        log_msg(LOG_ERR, NULL, "PidFile %s: %s", path, strerror(errno));
+    return fd;
+}
+
+static int write_pid_file(int fd, const char *path)
+{
+    char text[32];
+    int n = snprintf(text, sizeof text, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) < 0 || pwrite(fd, text, (size_t)n, 0) != n) {
         log_msg(LOG_ERR, NULL, "PidFile %s: %s", path, strerror(errno));
         return -1;
     }
-    fprintf(f, "%ld\n", (long)getpid());
-    return fclose(f) == 0 ? 0 : -1;
+    return 0;
+}
+
+/* At a clean stop. Without the right to remove it (UserID, a root-only
+ * directory) it is emptied, so that no stale pid is left behind. */
+static void remove_pid_file(int fd, const char *path)
+{
+    if (unlink(path) < 0 && ftruncate(fd, 0) < 0)
+        log_msg(LOG_WARNING, NULL, "PidFile %s: cannot remove or empty it: %s", path,
+                strerror(errno));
+}
+
+/* libmilter removes a stale UNIX socket before binding, but on anything
+ * else at the path it fails with whatever errno it last saw ("No such file
+ * or directory" for a regular file). Say what is in the way instead. */
+static int check_socket_path(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0 || S_ISSOCK(st.st_mode))
+        return 0; /* nothing there (libmilter reports a missing directory) or a socket */
+    log_msg(LOG_ERR, NULL, "Socket local:%s: %s is %s, not a socket; remove it or choose "
+            "another path", path, path,
+            S_ISREG(st.st_mode) ? "a regular file" : S_ISDIR(st.st_mode) ? "a directory"
+            : S_ISLNK(st.st_mode) ? "a symbolic link" : "not a socket");
+    return -1;
 }
 
 /* The socket path of local:/unix: sockets, else NULL. */
@@ -234,6 +272,7 @@ static int run_daemon(const char *config_path)
     log_setup(boot->syslog, boot->syslog_facility, true);
     umask(boot->umask);
     int rc = 1;
+    int pid_fd = -1;
     uid_t uid = 0;
     gid_t gid = 0;
     char *user = NULL;
@@ -244,6 +283,9 @@ static int run_daemon(const char *config_path)
         log_msg(LOG_ERR, NULL, "cannot set up libmilter for %s", boot->socket);
         goto out;
     }
+    const char *sock_path = unix_socket_path(boot->socket);
+    if (sock_path != NULL && check_socket_path(sock_path) < 0)
+        goto out;
     if (smfi_opensocket(true) != MI_SUCCESS) {
         log_msg(LOG_ERR, NULL, "cannot open socket %s: %s", boot->socket, strerror(errno));
         goto out;
@@ -262,6 +304,8 @@ static int run_daemon(const char *config_path)
     if (path != NULL && user != NULL && chown(path, uid, gid) < 0)
         log_msg(LOG_WARNING, NULL, "cannot hand %s to %s: %s", path, boot->user_id,
                 strerror(errno));
+    if (boot->pid_file != NULL && (pid_fd = open_pid_file(boot->pid_file)) < 0)
+        goto out;
     /* Everything that can fail at start happens before detaching, as the
      * unprivileged user: the stores it opens then belong to that user. */
     if (user != NULL && drop_privileges(uid, gid, user) < 0)
@@ -277,7 +321,7 @@ static int run_daemon(const char *config_path)
         goto out;
     }
     log_setup(boot->syslog, boot->syslog_facility, opt.foreground);
-    if (boot->pid_file != NULL && write_pid_file(boot->pid_file) < 0) {
+    if (pid_fd >= 0 && write_pid_file(pid_fd, boot->pid_file) < 0) {
         runtime_free_unused(rt);
         goto out;
     }
@@ -335,8 +379,10 @@ static int run_daemon(const char *config_path)
     rc = !unplanned && smfi_result == MI_SUCCESS ? 0 : 1;
     log_msg(unplanned ? LOG_ERR : LOG_INFO, NULL, "stopped");
 out:
-    if (boot->pid_file != NULL && rc == 0)
-        unlink(boot->pid_file);
+    if (pid_fd >= 0) { /* ours, whether the start failed or the milter stopped */
+        remove_pid_file(pid_fd, boot->pid_file);
+        close(pid_fd);
+    }
     g_free(user);
     conf_free(boot);
     return rc;
@@ -391,7 +437,11 @@ int main(int argc, char **argv)
             rc = testmode_run(config, (char **)files->pdata, opt.rcpts);
             g_ptr_array_free(files, TRUE);
         } else {
-            rc = run_daemon(config);
+            /* Reloads read the file again after the daemon has changed
+             * to /: a relative path is made absolute now. */
+            gchar *absolute = g_canonicalize_filename(config, NULL);
+            rc = run_daemon(absolute);
+            g_free(absolute);
         }
     }
     g_option_context_free(ctx);
