@@ -366,15 +366,18 @@ static sfsistat on_eom(SMFICTX *ctx)
     const char *qid = queue_id(ctx);
     bool trusted = conf_trusts_sender(cfg, s->authenticated, s->client_ip[0] ? s->client_ip
                                                                             : NULL);
-    char open_error[STORE_ERR_MAX] = "";
-    storepool_lease lease;
-    storepool_take(rt->pool, &lease, open_error);
     size_t len;
     const char *text = gather_text(s->message, &len);
     bounds_seen seen;
     gather_seen(s->message, &seen);
     classifier_verdict verdict;
     decision_verdict(rt, text, len, trusted, &seen, &verdict);
+    /* Only promotional mail needs the store: the rest is never held up by
+     * a store that is locked, missing or broken (not even for the open). */
+    char open_error[STORE_ERR_MAX] = "";
+    storepool_lease lease = {0};
+    if (verdict.category == CATEGORY_PROMOTIONAL)
+        storepool_take(rt->pool, &lease, open_error);
     message_decision md;
     decide_message(rt, lease.st, open_error, &verdict, (const char *const *)s->rcpts->pdata,
                    s->rcpts->len, (int64_t)time(NULL), &md);
