@@ -13,10 +13,14 @@
 #define AUDIT_APPLICATION_ID 0x43617564 /* "Caud" */
 
 struct audit {
-    sqlite3 *db;
+    sqlite3 *db; /* NULL after a reopen that failed: the next record tries again */
     char path[1024];
+    bool readonly;
+    dev_t dev; /* the file at path when it was opened */
+    ino_t ino;
     GMutex lock; /* one transaction at a time on the shared connection */
     sqlite3_stmt *insert;
+    char notice[STORE_ERR_MAX]; /* a reopen not yet reported (audit_notice) */
 };
 
 static const char *const schema =
@@ -57,33 +61,33 @@ static int query_int(audit *a, const char *sql, int *out, char err[STORE_ERR_MAX
     return 0;
 }
 
+static void disconnect(audit *a)
+{
+    sqlite3_finalize(a->insert);
+    a->insert = NULL;
+    sqlite3_close(a->db);
+    a->db = NULL;
+}
+
 void audit_close(audit *a)
 {
     if (a == NULL)
         return;
-    sqlite3_finalize(a->insert);
-    sqlite3_close(a->db);
+    disconnect(a);
     g_mutex_clear(&a->lock);
     free(a);
 }
 
-audit *audit_open(const char *path, bool readonly, char err[STORE_ERR_MAX])
+/* Opens a->path into a->db (and the insert), checked; remembers which file
+ * it is. On failure a->db is NULL. */
+static int connect_file(audit *a, char err[STORE_ERR_MAX])
 {
-    struct stat st;
-    if (readonly && stat(path, &st) < 0) {
-        store_errf(err, "cannot open audit store %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    audit *a = calloc(1, sizeof *a);
-    if (a == NULL) {
-        store_errf(err, "out of memory");
-        return NULL;
-    }
-    g_mutex_init(&a->lock);
-    snprintf(a->path, sizeof a->path, "%s", path);
+    const char *path = a->path;
+    bool readonly = a->readonly;
     int flags = SQLITE_OPEN_FULLMUTEX |
                 (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     /* The audit names people: private from its first byte (files.c). */
+    struct stat st;
     if (!readonly && stat(path, &st) < 0 && errno == ENOENT &&
         store_file_create_private(path, err) < 0)
         goto fail;
@@ -111,12 +115,23 @@ audit *audit_open(const char *path, bool readonly, char err[STORE_ERR_MAX])
         store_errf(err, "%s is empty: the milter has not audited anything yet", path);
         goto fail;
     }
+    /* Nothing of the store is memory-mapped: a mapped file that is
+     * truncated, replaced or made immutable under the milter kills it with
+     * SIGBUS at the next access. Hence no WAL either (its -shm index is
+     * always mapped): a rollback journal, written with write(2), turns
+     * every such state into an error the caller can act on (tempfail). */
+    sqlite3_exec(a->db, "PRAGMA mmap_size=0", NULL, NULL, NULL);
     if (!readonly) {
-        int persist = 1; /* readers (consentctl audit) may lack write access */
-        sqlite3_file_control(a->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
-        if (sqlite3_exec(a->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                                " PRAGMA journal_size_limit=0", NULL, NULL, NULL) != SQLITE_OK) {
-            sql_error(a, "cannot set WAL mode", err);
+        if (sqlite3_db_readonly(a->db, "main") == 1) {
+            store_errf(err, "audit store %s is not writable", path);
+            goto fail;
+        }
+        /* TRUNCATE: an empty journal stays, so a store rotated away leaves
+         * nothing behind that a new store at the path could pick up. A
+         * store of an older version in WAL mode is converted here. */
+        if (sqlite3_exec(a->db, "PRAGMA journal_mode=TRUNCATE; PRAGMA synchronous=FULL",
+                         NULL, NULL, NULL) != SQLITE_OK) {
+            sql_error(a, "cannot set its journal mode", err);
             goto fail;
         }
         if (empty) {
@@ -135,6 +150,17 @@ audit *audit_open(const char *path, bool readonly, char err[STORE_ERR_MAX])
                 goto fail;
             }
         }
+        /* A real write, so that a store that cannot be written (read-only
+         * file or directory, immutable, full disk) is refused here, at
+         * start or at a reload, not found out at the first message. */
+        char probe[64];
+        snprintf(probe, sizeof probe, "BEGIN IMMEDIATE; PRAGMA user_version = %d; COMMIT",
+                 empty ? AUDIT_SCHEMA_VERSION : version); /* unchanged */
+        if (sqlite3_exec(a->db, probe, NULL, NULL, NULL) != SQLITE_OK) {
+            store_errf(err, "audit store %s is not writable: %s", path, sqlite3_errmsg(a->db));
+            sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+            goto fail;
+        }
         if (sqlite3_prepare_v3(a->db,
                                "INSERT INTO audit (at, queue_id, message_id, sender, recipient,"
                                " category, source, evidence, consent, action, mode, reason)"
@@ -144,10 +170,72 @@ audit *audit_open(const char *path, bool readonly, char err[STORE_ERR_MAX])
             goto fail;
         }
     }
-    return a;
+    if (stat(path, &st) < 0) {
+        store_errf(err, "audit store %s: %s", path, strerror(errno));
+        goto fail;
+    }
+    a->dev = st.st_dev;
+    a->ino = st.st_ino;
+    return 0;
 fail:
-    audit_close(a);
-    return NULL;
+    disconnect(a);
+    return -1;
+}
+
+audit *audit_open(const char *path, bool readonly, char err[STORE_ERR_MAX])
+{
+    struct stat st;
+    if (readonly && stat(path, &st) < 0) {
+        store_errf(err, "cannot open audit store %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    audit *a = calloc(1, sizeof *a);
+    if (a == NULL) {
+        store_errf(err, "out of memory");
+        return NULL;
+    }
+    g_mutex_init(&a->lock);
+    snprintf(a->path, sizeof a->path, "%s", path);
+    a->readonly = readonly;
+    if (connect_file(a, err) < 0) {
+        audit_close(a);
+        return NULL;
+    }
+    return a;
+}
+
+/* Before writing: is the file at the path still the one open? A store
+ * deleted or rotated (moved away) while the milter runs would otherwise
+ * take rows nobody can read any more. If not, the old file is closed (its
+ * last rows checkpointed into it, wherever it now is) and the path opened
+ * afresh, creating a new store; -1 if that fails (the caller defers the
+ * message and the next record tries again). Called with the lock held. */
+static int same_file_or_reopen(audit *a, char err[STORE_ERR_MAX])
+{
+    struct stat st;
+    bool same = a->db != NULL && stat(a->path, &st) == 0 && st.st_dev == a->dev &&
+                st.st_ino == a->ino;
+    if (same)
+        return 0;
+    bool was_open = a->db != NULL;
+    disconnect(a);
+    if (connect_file(a, err) < 0)
+        return -1;
+    store_errf(a->notice, "audit store %s %s; opened it anew", a->path,
+               was_open ? "was removed or replaced while open" : "is writable again");
+    return 0;
+}
+
+bool audit_notice(audit *a, char note[STORE_ERR_MAX])
+{
+    g_mutex_lock(&a->lock);
+    bool any = a->notice[0] != '\0';
+    if (any) {
+        snprintf(note, STORE_ERR_MAX, "%s", a->notice);
+        a->notice[0] = '\0';
+    }
+    g_mutex_unlock(&a->lock);
+    return any;
 }
 
 static const char *nz(const char *s)
@@ -157,11 +245,15 @@ static const char *nz(const char *s)
 
 int audit_record(audit *a, const audit_row *rows, size_t n, char err[STORE_ERR_MAX])
 {
-    if (a->insert == NULL) {
+    if (a->readonly) {
         store_errf(err, "audit store %s is open read-only", a->path);
         return -1;
     }
     g_mutex_lock(&a->lock);
+    if (same_file_or_reopen(a, err) < 0) {
+        g_mutex_unlock(&a->lock);
+        return -1;
+    }
     int rc = sqlite3_exec(a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
     if (rc < 0)
         sql_error(a, "cannot start a transaction", err);

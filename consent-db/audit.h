@@ -38,8 +38,14 @@ typedef struct audit_row {
 audit *audit_open(const char *path, bool readonly, char err[STORE_ERR_MAX]);
 void audit_close(audit *a);
 
-/* Records rows[0..n) in one transaction: all or none. */
+/* Records rows[0..n) in one transaction: all or none. Never into a file
+ * that is no longer the one at the path: a store removed or rotated while
+ * open is closed and the path opened afresh (created if missing) first;
+ * where that fails, nothing is recorded (-1, err says why). */
 int audit_record(audit *a, const audit_row *rows, size_t n, char err[STORE_ERR_MAX]);
+
+/* After such a reopen, true once with a sentence for the log. */
+bool audit_notice(audit *a, char note[STORE_ERR_MAX]);
 
 /* Calls fn for every row with at >= since, oldest first; fn returns non-zero
  * to stop. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bounds.h"
 #include "classifier.h"
 #include "conf.h"
 #include "consentctl.h"
@@ -148,6 +149,12 @@ int ctl_cmd_classify(int argc, char **argv)
         }
         classifier_verdict v;
         classifier_classify(c, data, len, &options, &v);
+        /* What the milter keeps of a message, and what it does with one
+         * that does not fit, so that this says what the milter will do. */
+        bounds_seen seen;
+        bounds_measure(data, len, &seen);
+        bounds_enforce(&seen, options.max_scan_bytes ? options.max_scan_bytes
+                                                     : CLASSIFIER_DEFAULT_MAX_SCAN, &v);
         g_free(data);
         if (copt.json)
             print_json(argv[i], &v);

@@ -13,11 +13,10 @@
 
 #include "audit.h"
 #include "decision.h"
+#include "gather.h"
 #include "logging.h"
 #include "runtime.h"
 #include "storepool.h"
-
-#define MAX_HEADER_BYTES (256 * 1024)
 
 typedef struct session {
     /* what the MTA agreed to at negotiation: steps answered with no reply,
@@ -31,8 +30,7 @@ typedef struct session {
     bool in_message;
     char *sender;
     GPtrArray *rcpts;   /* as given in RCPT, angle brackets included */
-    GString *message;   /* header block as received, then the body up to the bound */
-    size_t header_bytes, body_bytes;
+    gather *message;    /* header block and body, within the milter's bounds */
     int category_headers; /* occurrences, for stripping */
     char *message_id;
     runtime *rt;        /* the snapshot this message runs on */
@@ -86,8 +84,7 @@ static void end_message(session *s)
     g_free(s->message_id);
     s->message_id = NULL;
     g_ptr_array_set_size(s->rcpts, 0);
-    g_string_truncate(s->message, 0);
-    s->header_bytes = s->body_bytes = 0;
+    gather_reset(s->message);
     s->category_headers = 0;
     s->refusal_dsn = s->refusal_text = NULL;
     runtime_release(s->rt);
@@ -109,14 +106,14 @@ static session *session_new(void)
 {
     session *s = g_new0(session, 1);
     s->rcpts = g_ptr_array_new_with_free_func(g_free);
-    s->message = g_string_sized_new(8192);
+    s->message = gather_new();
     return s;
 }
 
 static void session_free(session *s)
 {
     g_ptr_array_free(s->rcpts, TRUE);
-    g_string_free(s->message, TRUE);
+    gather_free(s->message);
     g_free(s);
 }
 
@@ -275,14 +272,7 @@ static sfsistat on_header(SMFICTX *ctx, char *name, char *value)
         s->category_headers++;
     if (s->message_id == NULL && g_ascii_strcasecmp(name, "Message-ID") == 0)
         s->message_id = g_strndup(value, 250);
-    size_t need = strlen(name) + strlen(value) + 4;
-    if (s->header_bytes + need <= MAX_HEADER_BYTES) {
-        g_string_append(s->message, name);
-        g_string_append_len(s->message, ": ", 2);
-        g_string_append(s->message, value);
-        g_string_append_len(s->message, "\r\n", 2);
-        s->header_bytes += need;
-    }
+    gather_header(s->message, name, value);
     return s->nr_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
@@ -291,7 +281,7 @@ static sfsistat on_eoh(SMFICTX *ctx)
     session *s = get(ctx);
     if (s == NULL)
         return SMFIS_TEMPFAIL;
-    g_string_append(s->message, "\r\n");
+    gather_end_of_headers(s->message);
     return s->nr_eoh ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
@@ -302,16 +292,12 @@ static sfsistat on_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
         return SMFIS_TEMPFAIL;
     if (s->rt == NULL) /* refused at MAIL without an answer: deferred at the end */
         return s->nr_body ? SMFIS_NOREPLY : SMFIS_TEMPFAIL;
-    size_t max = s->rt->cfg->max_scan_bytes;
-    if (s->body_bytes < max) {
-        size_t take = len < max - s->body_bytes ? len : max - s->body_bytes;
-        g_string_append_len(s->message, (const char *)chunk, (gssize)take);
-        s->body_bytes += take;
-    }
+    bool past = gather_body(s->message, chunk, len, s->rt->cfg->max_scan_bytes);
     if (s->nr_body)
         return SMFIS_NOREPLY;
-    /* Past the scan bound the rest of the body is of no use to us. */
-    return s->body_bytes >= max && s->can_skip ? SMFIS_SKIP : SMFIS_CONTINUE;
+    /* Past the scan bound the rest of the body is of no use to us: the
+     * message is promotional already (bounds.h). */
+    return past && s->can_skip ? SMFIS_SKIP : SMFIS_CONTINUE;
 }
 
 /* Records what was done: every held-back recipient, and with AuditAll
@@ -355,6 +341,9 @@ static int record_audit(session *s, const message_decision *md, const char *qid,
         n++;
     }
     int rc = n == 0 ? 0 : audit_record(s->rt->audit, rows, n, err);
+    char note[STORE_ERR_MAX];
+    if (audit_notice(s->rt->audit, note))
+        log_msg(LOG_WARNING, qid, "%s", note);
     g_free(rows);
     g_free(addr);
     return rc;
@@ -377,13 +366,21 @@ static sfsistat on_eom(SMFICTX *ctx)
     const char *qid = queue_id(ctx);
     bool trusted = conf_trusts_sender(cfg, s->authenticated, s->client_ip[0] ? s->client_ip
                                                                             : NULL);
+    size_t len;
+    const char *text = gather_text(s->message, &len);
+    bounds_seen seen;
+    gather_seen(s->message, &seen);
+    classifier_verdict verdict;
+    decision_verdict(rt, text, len, trusted, &seen, &verdict);
+    /* Only promotional mail needs the store: the rest is never held up by
+     * a store that is locked, missing or broken (not even for the open). */
     char open_error[STORE_ERR_MAX] = "";
-    storepool_lease lease;
-    storepool_take(rt->pool, &lease, open_error);
+    storepool_lease lease = {0};
+    if (verdict.category == CATEGORY_PROMOTIONAL)
+        storepool_take(rt->pool, &lease, open_error);
     message_decision md;
-    decide_message(rt, lease.st, open_error, s->message->str, s->message->len, trusted,
-                   (const char *const *)s->rcpts->pdata, s->rcpts->len, (int64_t)time(NULL),
-                   &md);
+    decide_message(rt, lease.st, open_error, &verdict, (const char *const *)s->rcpts->pdata,
+                   s->rcpts->len, (int64_t)time(NULL), &md);
     /* After a failed lookup the handle is closed: the file may be repaired. */
     storepool_give(rt->pool, &lease, md.store_error[0] != '\0');
     if (md.store_error[0] != '\0') {

@@ -7,19 +7,32 @@
 #include <stdio.h>
 #include <string.h>
 
-void decide_message(const runtime *rt, store *st, const char *open_error, const char *message,
-                    size_t len, bool trusted, const char *const *rcpts, size_t n, int64_t now,
-                    message_decision *out)
+void decision_verdict(const runtime *rt, const char *message, size_t len, bool trusted,
+                      const bounds_seen *seen, classifier_verdict *out)
 {
     const conf *cfg = rt->cfg;
-    memset(out, 0, sizeof *out);
     classifier_options options = {
         .category_header = cfg->category_header,
         .purpose_header = cfg->purpose_header,
         .trust_header = trusted,
         .max_scan_bytes = cfg->max_scan_bytes,
     };
-    classifier_classify(rt->cls, message, len, &options, &out->verdict);
+    classifier_classify(rt->cls, message, len, &options, out);
+    bounds_seen whole;
+    if (seen == NULL) {
+        bounds_measure(message, len, &whole);
+        seen = &whole;
+    }
+    bounds_enforce(seen, cfg->max_scan_bytes, out);
+}
+
+void decide_message(const runtime *rt, store *st, const char *open_error,
+                    const classifier_verdict *verdict, const char *const *rcpts, size_t n,
+                    int64_t now, message_decision *out)
+{
+    const conf *cfg = rt->cfg;
+    memset(out, 0, sizeof *out);
+    out->verdict = *verdict;
     const char *purpose = out->verdict.purpose[0] ? out->verdict.purpose : NULL;
     bool needs_consent = out->verdict.category == CATEGORY_PROMOTIONAL;
 

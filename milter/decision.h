@@ -1,7 +1,8 @@
 /*
  * decision — the whole decision for one message, as the milter makes it at
- * end of message and as -t prints it: classify, look up every recipient of
- * a promotional message, decide each, and plan the enforcement. Reads the
+ * end of message and as -t prints it: classify (within the milter's
+ * bounds), look up every recipient of a promotional message, decide each,
+ * and plan the enforcement. Reads the
  * store; changes nothing (enforce.c and the audit do).
  */
 #ifndef CONSENT_MILTER_DECISION_H
@@ -11,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bounds.h"
 #include "decide.h"
 #include "plan.h"
 #include "runtime.h"
@@ -32,13 +34,23 @@ typedef struct message_decision {
     char store_error[STORE_ERR_MAX]; /* why a lookup failed, "" if none did */
 } message_decision;
 
-/* st may be NULL when the store could not be opened: then any lookup it
- * would need counts as failed, with open_error as the reason. Transactional
- * and after-sales mail needs no lookup at all, so it flows whatever the
+/* The verdict on a message as the milter decides it: classified, then
+ * made promotional where it overflowed a bound the milter keeps (see
+ * bounds.h). seen: what the MTA handed over, kept or not (gather_seen);
+ * NULL when message is a whole file (-t), which is then measured. */
+void decision_verdict(const runtime *rt, const char *message, size_t len, bool trusted,
+                      const bounds_seen *seen, classifier_verdict *out);
+
+/* The rest of the decision for a verdict: each recipient of a promotional
+ * message looked up and decided, and the enforcement planned.
+ * st may be NULL when the store could not be opened (or, for a verdict
+ * that needs no consent, was not opened): then any lookup it would need
+ * counts as failed, with open_error as the reason. Transactional and
+ * after-sales mail needs no lookup at all, so it flows whatever the
  * store's state. */
-void decide_message(const runtime *rt, store *st, const char *open_error, const char *message,
-                    size_t len, bool trusted, const char *const *rcpts, size_t n, int64_t now,
-                    message_decision *out);
+void decide_message(const runtime *rt, store *st, const char *open_error,
+                    const classifier_verdict *verdict, const char *const *rcpts, size_t n,
+                    int64_t now, message_decision *out);
 
 void message_decision_clear(message_decision *md);
 

@@ -3,12 +3,14 @@
  * daemon mode, pid file), the signal loop (SIGHUP reloads, SIGTERM stops
  * after the messages in flight) and the test modes -n and -t.
  *
- * libmilter runs in a thread of its own. The main thread, which the kernel
- * prefers for process-directed signals, waits for HUP/TERM/INT itself, so
- * libmilter's signal thread (which would stop on HUP) never sees them. On
- * TERM the callbacks first drain (new work tempfailed, work under way
- * finished), and only then is libmilter stopped, since Debian's libmilter
- * serves no session at all once stopped.
+ * libmilter runs in a thread of its own. HUP, USR1, TERM and INT are
+ * blocked in every thread and taken by the main thread alone, with
+ * sigwaitinfo (see sigwait below for why libmilter's own signal thread
+ * never gets them). On TERM the callbacks first drain (new work
+ * tempfailed, work under way finished), and only then is libmilter
+ * stopped, since Debian's libmilter serves no session at all once stopped.
+ * A stop nobody asked for (libmilter's loop ended by itself) exits 1, so
+ * that systemd's Restart=on-failure starts the milter again.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,12 +43,56 @@ static struct {
 } opt;
 
 static int smfi_result = MI_SUCCESS;
+static gint milter_ended; /* smfi_main returned */
+static pthread_t main_thread;
+
+/* The signals the main thread takes; blocked everywhere else. */
+static void daemon_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGHUP);
+    sigaddset(set, SIGUSR1);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+}
+
+/*
+ * libmilter's signal thread (mi_signal_thread, started by smfi_main)
+ * sigwaits on HUP, TERM and INT and stops the milter on any of them. With
+ * two threads waiting for the same process-directed signal the kernel
+ * hands it to either, so blocking the signals and waiting for them in a
+ * thread of our own is not enough: a HUP that came while the main thread
+ * was busy (reloading) went to libmilter's thread, which stopped the
+ * daemon with exit 0. libmilter calls sigwait through the dynamic linker,
+ * and a definition in the executable comes first in the lookup: this one
+ * leaves our signals out of whatever set the caller gives, so libmilter's
+ * thread waits for none of them (for ever, once its set is empty) and only
+ * the main loop, which calls sigwaitinfo, ever takes them.
+ */
+int sigwait(const sigset_t *set, int *sig)
+{
+    sigset_t ours, wanted = *set;
+    daemon_signals(&ours);
+    for (int s = 1; s < NSIG; s++)
+        if (sigismember(&ours, s) == 1)
+            sigdelset(&wanted, s);
+    for (;;) {
+        int got = sigwaitinfo(&wanted, NULL);
+        if (got > 0) {
+            *sig = got;
+            return 0;
+        }
+        if (errno != EINTR)
+            return errno;
+    }
+}
 
 static void *milter_thread(void *arg)
 {
     (void)arg;
     smfi_result = smfi_main();
-    kill(getpid(), SIGTERM); /* wake the main thread if libmilter stopped by itself */
+    g_atomic_int_set(&milter_ended, 1);
+    pthread_kill(main_thread, SIGTERM); /* wake the main loop */
     return NULL;
 }
 
@@ -139,15 +185,53 @@ static int daemonize(void)
     return 0;
 }
 
-static int write_pid_file(const char *path)
+/* The pid file is created while the milter still runs as the user that
+ * started it (root, where UserID is set), before it drops privileges and
+ * detaches: a directory only root may write to (/run) works, and a pid
+ * file that cannot be made stops the start with a message and exit 1
+ * instead of a daemon that vanishes after reporting success. The pid,
+ * known only after detaching, goes into the descriptor kept open. */
+static int open_pid_file(const char *path)
 {
-    FILE *f = fopen(path, "w");
-    if (f == NULL) {
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        log_msg(LOG_ERR, NULL, "PidFile %s: %s", path, strerror(errno));
+    return fd;
+}
+
+static int write_pid_file(int fd, const char *path)
+{
+    char text[32];
+    int n = snprintf(text, sizeof text, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) < 0 || pwrite(fd, text, (size_t)n, 0) != n) {
         log_msg(LOG_ERR, NULL, "PidFile %s: %s", path, strerror(errno));
         return -1;
     }
-    fprintf(f, "%ld\n", (long)getpid());
-    return fclose(f) == 0 ? 0 : -1;
+    return 0;
+}
+
+/* At a clean stop. Without the right to remove it (UserID, a root-only
+ * directory) it is emptied, so that no stale pid is left behind. */
+static void remove_pid_file(int fd, const char *path)
+{
+    if (unlink(path) < 0 && ftruncate(fd, 0) < 0)
+        log_msg(LOG_WARNING, NULL, "PidFile %s: cannot remove or empty it: %s", path,
+                strerror(errno));
+}
+
+/* libmilter removes a stale UNIX socket before binding, but on anything
+ * else at the path it fails with whatever errno it last saw ("No such file
+ * or directory" for a regular file). Say what is in the way instead. */
+static int check_socket_path(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0 || S_ISSOCK(st.st_mode))
+        return 0; /* nothing there (libmilter reports a missing directory) or a socket */
+    log_msg(LOG_ERR, NULL, "Socket local:%s: %s is %s, not a socket; remove it or choose "
+            "another path", path, path,
+            S_ISREG(st.st_mode) ? "a regular file" : S_ISDIR(st.st_mode) ? "a directory"
+            : S_ISLNK(st.st_mode) ? "a symbolic link" : "not a socket");
+    return -1;
 }
 
 /* The socket path of local:/unix: sockets, else NULL. */
@@ -188,6 +272,7 @@ static int run_daemon(const char *config_path)
     log_setup(boot->syslog, boot->syslog_facility, true);
     umask(boot->umask);
     int rc = 1;
+    int pid_fd = -1;
     uid_t uid = 0;
     gid_t gid = 0;
     char *user = NULL;
@@ -198,6 +283,9 @@ static int run_daemon(const char *config_path)
         log_msg(LOG_ERR, NULL, "cannot set up libmilter for %s", boot->socket);
         goto out;
     }
+    const char *sock_path = unix_socket_path(boot->socket);
+    if (sock_path != NULL && check_socket_path(sock_path) < 0)
+        goto out;
     if (smfi_opensocket(true) != MI_SUCCESS) {
         log_msg(LOG_ERR, NULL, "cannot open socket %s: %s", boot->socket, strerror(errno));
         goto out;
@@ -216,6 +304,8 @@ static int run_daemon(const char *config_path)
     if (path != NULL && user != NULL && chown(path, uid, gid) < 0)
         log_msg(LOG_WARNING, NULL, "cannot hand %s to %s: %s", path, boot->user_id,
                 strerror(errno));
+    if (boot->pid_file != NULL && (pid_fd = open_pid_file(boot->pid_file)) < 0)
+        goto out;
     /* Everything that can fail at start happens before detaching, as the
      * unprivileged user: the stores it opens then belong to that user. */
     if (user != NULL && drop_privileges(uid, gid, user) < 0)
@@ -231,7 +321,7 @@ static int run_daemon(const char *config_path)
         goto out;
     }
     log_setup(boot->syslog, boot->syslog_facility, opt.foreground);
-    if (boot->pid_file != NULL && write_pid_file(boot->pid_file) < 0) {
+    if (pid_fd >= 0 && write_pid_file(pid_fd, boot->pid_file) < 0) {
         runtime_free_unused(rt);
         goto out;
     }
@@ -245,11 +335,9 @@ static int run_daemon(const char *config_path)
     store_close(probe);
 
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGHUP);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
+    daemon_signals(&set);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
+    main_thread = pthread_self();
     pthread_t tid;
     if (pthread_create(&tid, NULL, milter_thread, NULL) != 0) {
         log_msg(LOG_ERR, NULL, "cannot start the milter thread");
@@ -258,11 +346,20 @@ static int run_daemon(const char *config_path)
     }
     log_msg(LOG_INFO, NULL, "consent-milter %s listening on %s (Mode %s)", CONSENT_MILTER_VERSION,
             boot->socket, conf_mode_name(boot->mode));
+    bool unplanned = false;
     for (;;) {
-        int sig = 0;
-        if (sigwait(&set, &sig) != 0)
+        /* HUPs that arrive during a reload are kept pending (several as
+         * one) and give one more reload here: none is lost, none stops. */
+        int sig = sigwaitinfo(&set, NULL);
+        if (sig < 0)
             continue;
-        if (sig == SIGHUP) {
+        if (g_atomic_int_get(&milter_ended)) {
+            unplanned = true;
+            log_msg(LOG_ERR, NULL, "libmilter stopped by itself (%s): exiting with status 1",
+                    smfi_result == MI_SUCCESS ? "no error" : "error");
+            break;
+        }
+        if (sig == SIGHUP || sig == SIGUSR1) {
             runtime *cur = runtime_acquire();
             reload(config_path, cur->cfg);
             runtime_release(cur);
@@ -273,17 +370,19 @@ static int run_daemon(const char *config_path)
         break;
     }
     callbacks_begin_drain();
-    if (!callbacks_wait_idle(DRAIN_SECONDS))
+    if (!unplanned && !callbacks_wait_idle(DRAIN_SECONDS))
         log_msg(LOG_WARNING, NULL, "stopping with messages still in flight after %d s; the MTA "
                                    "keeps and retries them", DRAIN_SECONDS);
     smfi_stop();
     pthread_join(tid, NULL);
     runtime_shutdown();
-    rc = smfi_result == MI_SUCCESS ? 0 : 1;
-    log_msg(LOG_INFO, NULL, "stopped");
+    rc = !unplanned && smfi_result == MI_SUCCESS ? 0 : 1;
+    log_msg(unplanned ? LOG_ERR : LOG_INFO, NULL, "stopped");
 out:
-    if (boot->pid_file != NULL && rc == 0)
-        unlink(boot->pid_file);
+    if (pid_fd >= 0) { /* ours, whether the start failed or the milter stopped */
+        remove_pid_file(pid_fd, boot->pid_file);
+        close(pid_fd);
+    }
     g_free(user);
     conf_free(boot);
     return rc;
@@ -338,7 +437,11 @@ int main(int argc, char **argv)
             rc = testmode_run(config, (char **)files->pdata, opt.rcpts);
             g_ptr_array_free(files, TRUE);
         } else {
-            rc = run_daemon(config);
+            /* Reloads read the file again after the daemon has changed
+             * to /: a relative path is made absolute now. */
+            gchar *absolute = g_canonicalize_filename(config, NULL);
+            rc = run_daemon(absolute);
+            g_free(absolute);
         }
     }
     g_option_context_free(ctx);

@@ -75,6 +75,8 @@ int storepool_take(storepool *p, storepool_lease *lease, char err[STORE_ERR_MAX]
     storepool_stamp stamp = {0};
     if (present)
         stamp_of(&st, &stamp);
+    walindex_seen shm;
+    bool shm_ok = walindex_look(p->path, &shm, err) == 0;
     for (;;) {
         storepool_lease top = {0};
         g_mutex_lock(&p->lock);
@@ -83,20 +85,30 @@ int storepool_take(storepool *p, storepool_lease *lease, char err[STORE_ERR_MAX]
         g_mutex_unlock(&p->lock);
         if (top.st == NULL)
             break;
-        if (present && top.settled && same_stamp(&top.stamp, &stamp)) {
+        if (shm_ok && present && top.settled && same_stamp(&top.stamp, &stamp) &&
+            walindex_same(&top.shm, &shm)) {
             *lease = top;
             return 0;
         }
-        store_close(top.st); /* the file was replaced, rewritten or removed */
+        store_close(top.st); /* the file or its -shm was replaced, rewritten or removed */
     }
+    if (!shm_ok)
+        return -1; /* err says why; nothing may map that -shm now */
     store *s = store_open_wait(p->path, STORE_READONLY, p->busy_ms, err);
     if (s == NULL)
         return -1;
+    /* What the open mapped; also made, if there was none. */
+    if (walindex_look(p->path, &shm, err) < 0) {
+        store_close(s);
+        return -1;
+    }
     /* The file may have been created or changed between stat() and the
      * open: then the stamp is older than what the handle read, the next take
      * sees a difference and opens anew. */
-    *lease = (storepool_lease){.st = s, .stamp = stamp,
-                               .settled = present && settled(&st.st_ctim, &now)};
+    *lease = (storepool_lease){.st = s,
+                               .stamp = stamp,
+                               .settled = present && settled(&st.st_ctim, &now),
+                               .shm = shm};
     g_mutex_lock(&p->lock);
     p->opened++;
     g_mutex_unlock(&p->lock);

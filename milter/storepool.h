@@ -23,6 +23,11 @@
  * a second on some file systems), so a handle opened while the file's ctime
  * is less than STOREPOOL_SETTLE_MS old may miss a change made in that same
  * tick: such a handle is used for one message only.
+ * Nor is it reused when the store's -shm file, which SQLite maps into
+ * memory, was replaced, removed or truncated since; and while that file is
+ * immutable or append-only no handle is lent at all (see walindex.h: using
+ * such a mapping kills the process with SIGBUS). Read-only handles never
+ * write to the mapping when closed, so closing them is safe.
  * Never opens the store for writing.
  */
 #ifndef CONSENT_MILTER_STOREPOOL_H
@@ -33,6 +38,7 @@
 #include <time.h>
 
 #include "store.h"
+#include "walindex.h"
 
 typedef struct storepool storepool;
 
@@ -51,6 +57,7 @@ typedef struct storepool_lease {
     store *st; /* NULL when the take failed */
     storepool_stamp stamp; /* the file as it was just before the open */
     bool settled; /* its ctime was STOREPOOL_SETTLE_MS old then: reusable */
+    walindex_seen shm;     /* its -shm when it was opened (or last taken) */
 } storepool_lease;
 
 /* A pool for the store at path (copied), opening with a lock wait of

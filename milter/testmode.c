@@ -94,8 +94,10 @@ int testmode_run(const char *config_path, char **files, char **rcpts)
         size_t n = rcpts ? g_strv_length(rcpts) : list->len;
         /* As a local submission (sendmail(1)) from 127.0.0.1 would be. */
         bool trusted = conf_trusts_sender(cfg, false, "127.0.0.1");
+        classifier_verdict verdict;
+        decision_verdict(&rt, data, len, trusted, NULL, &verdict);
         message_decision md;
-        decide_message(&rt, st, serr, data, len, trusted, r, n, (int64_t)time(NULL), &md);
+        decide_message(&rt, st, serr, &verdict, r, n, (int64_t)time(NULL), &md);
         char evidence[512];
         decision_evidence(&md.verdict, evidence, sizeof evidence);
         /* The file name, purpose, evidence and addresses come from the

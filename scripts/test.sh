@@ -16,8 +16,8 @@ echo "== tests under AddressSanitizer and UndefinedBehaviorSanitizer"
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --output-on-failure -j "$(nproc)" -LE valgrind)
 
-echo "== build (libFuzzer, clang) and a bounded fuzz run of the classifier"
-./scripts/build.sh "$top/build-fuzz" -DFUZZ=ON -DCMAKE_C_COMPILER=clang -DFUZZ_SECONDS=90
+echo "== build (libFuzzer, clang) and bounded fuzz runs (the classifier, the milter path)"
+./scripts/build.sh "$top/build-fuzz" -DFUZZ=ON -DCMAKE_C_COMPILER=clang -DFUZZ_SECONDS=80 -DFUZZ_MILTER_SECONDS=60
 (cd build-fuzz && ctest --output-on-failure)
 
 echo "== build (plain)"

@@ -3,9 +3,11 @@
 # consent-milter started for it alone: a fresh consent store, a config built
 # from the script's "-- config:" lines, an optional "-- setup:" (corrupt |
 # missing | locked store; local: a UNIX socket; privileges: a UNIX socket
-# and user nobody), the milter on a free loopback port or that socket,
-# stopped by PID after. Scripts get `stop_cmd` (SIGTERM to the milter),
-# `ctl` (consentctl), `db` (the store) and `dir` (a scratch directory).
+# and user nobody), "-- log:" and "-- audit:" lines (text the milter's log
+# and the audit store must hold after the script), the milter on a free
+# loopback port or that socket, stopped by PID after. Scripts get
+# `stop_cmd` (SIGTERM to the milter), `ctl` (consentctl), `db` (the store)
+# and `dir` (a scratch directory).
 set -eu
 milter=$1 ctl=$2 script=$3
 here=$(cd "$(dirname "$0")" && pwd)
@@ -124,6 +126,9 @@ miltertest -D socket="$socket" -D common="$here/common.lua" \
     -D withdraw_cmd="$ctl -d $db withdraw live@example.com >/dev/null" \
     -D ctl="$ctl" -D db="$db" -D dir="$dir" \
     -D stop_cmd="kill -TERM $pid" \
+    -D fixtures="$here/../fixtures" -D workdir="$dir" -D milter_pid="$pid" \
+    -D milter_cmd="$milter -c $dir/consent-milter.conf" \
+    -D ctl_cmd="$ctl -c $dir/consent-milter.conf" \
     -s "$script" || status=$?
 
 kill -TERM "$pid" 2>/dev/null || true # the script may have stopped it
@@ -148,5 +153,15 @@ if [ "$held" -gt 0 ]; then
     rows=$("$ctl" audit --audit-db "$audit_db" --format csv | tail -n +2 | wc -l)
     [ "$rows" -gt 0 ] || { echo "$(basename "$script"): held back, but nothing audited" >&2; exit 1; }
 fi
+# "-- log: TEXT" and "-- audit: TEXT": each must be in the milter's log,
+# in the audit store (as consentctl audit --format csv prints it).
+sed -n 's/^-- log: *//p' "$script" | while IFS= read -r want; do
+    grep -qF -- "$want" "$dir/milter.log" ||
+        { echo "$(basename "$script"): not in the log: $want" >&2; cat "$dir/milter.log" >&2; exit 1; }
+done
+sed -n 's/^-- audit: *//p' "$script" | while IFS= read -r want; do
+    "$ctl" audit --audit-db "$audit_db" --format csv | grep -qF -- "$want" ||
+        { echo "$(basename "$script"): not in the audit: $want" >&2; exit 1; }
+done
 [ -n "${MT_SHOW_LOG:-}" ] && cat "$dir/milter.log"
 echo "$(basename "$script"): passed"
