@@ -26,7 +26,9 @@
 #   sm_queued_with STR [PREFIX]     queue ids of queued messages (qf/hf) containing STR
 #   sm_queue_id                     the queue id in $SEND_REPLY ("250 2.0.0 QID Message
 #                                   accepted for delivery")
-#   sm_ns CMD...                    CMD in the instance's namespace (see below)
+#   sm_ns CMD... / sm_ns_t SECS CMD...  CMD in Sendmail's namespace (see below), bounded
+#   sm_sockdir                      a directory for local milter sockets that Sendmail
+#                                   accepts (see there)
 #
 # Debian's Sendmail, learned the hard way:
 # - At start, before reading its configuration, sendmail(8) looks up its
@@ -65,7 +67,7 @@ sm_setup() {
             finish
         fi
     done
-    if ! SM_ROOT=$(sh "$(dirname "$0")/sendmail_fetch.sh" "$SM_CACHE" 2>"$T/fetch.err"); then
+    if ! SM_ROOT=$(sh "${SM_FETCH:-$(dirname "$0")/sendmail_fetch.sh}" "$SM_CACHE" 2>"$T/fetch.err"); then
         fail "sm_setup: cannot get Sendmail" "$(cat "$T/fetch.err")"
         finish
     fi
@@ -91,7 +93,7 @@ shift
 for f in hosts nsswitch.conf resolv.conf; do
     mount --bind "$d/$f" "/etc/$f" || exit 97
 done
-[ -d "$d/sasl2" ] && { mount --bind "$d/sasl2" /usr/lib/x86_64-linux-gnu/sasl2 || exit 97; }
+[ -d "$d/sasl2" ] && { mount --bind "$d/sasl2" /usr/lib/sasl2 || exit 97; }
 hostname test.example.com || exit 97
 exec "$@"
 EOF
@@ -101,6 +103,15 @@ EOF
 sm_ns() {
     _sm_ns_files || return 1
     unshare --mount --uts --propagation private sh "$SM_NSDIR/enter.sh" "$SM_NSDIR" "$@"
+}
+
+# sm_ns_t SECS CMD...: the same, killed after SECS.
+sm_ns_t() {
+    _sm_ns_files || return 1
+    _secs=$1
+    shift
+    timeout -k 5 "$_secs" unshare --mount --uts --propagation private \
+        sh "$SM_NSDIR/enter.sh" "$SM_NSDIR" "$@"
 }
 
 _sm_m4() {
@@ -134,7 +145,10 @@ sm_start() {
     fi
     mkdir -p "$SM_ETC" "$SM_QUEUE" "$PF_CAPTURE_DIR" "$SM_DIR/log" "$SM_DIR/msp-queue" || return 1
     chmod 755 "$SM_DIR" "$SM_ETC" "$SM_DIR/log"
-    chmod 700 "$SM_QUEUE" "$SM_DIR/msp-queue"
+    chmod 700 "$SM_QUEUE"
+    # The MSP refuses to run as root (RunAsUser): its queue is nobody's.
+    chown nobody:nogroup "$SM_DIR/msp-queue"
+    chmod 770 "$SM_DIR/msp-queue"
     chown nobody "$PF_CAPTURE_DIR"
     if ! SM_PORT=$(free_port) || ! PF_SINK_PORT=$(free_port); then
         echo "sm_start: no free port on 127.0.0.1" >&2
@@ -206,8 +220,7 @@ define(\`confHOSTS_FILE', \`$SM_ETC/hosts')dnl
 define(\`confBIND_OPTS', \`-DNSRCH -DEFNAMES')dnl
 define(\`MSP_QUEUE_DIR', \`$SM_DIR/msp-queue')dnl
 define(\`STATUS_FILE', \`$SM_DIR/msp-statistics')dnl
-define(\`confRUN_AS_USER', \`root')dnl
-define(\`confTRUSTED_USER', \`root')dnl
+define(\`confRUN_AS_USER', \`nobody:nogroup')dnl
 define(\`RELAY_MAILER_ARGS', \`TCP \$h $SM_PORT')dnl
 FEATURE(\`msp', \`[127.0.0.1]')dnl
 EOF
@@ -217,14 +230,25 @@ EOF
     SM_PID=$!
     bg_track "$SM_PID"
     SM_INSTANCES="$SM_INSTANCES $SM_DIR"
-    if ! _wait_until "$E2E_START_TIMEOUT" _py smtp "$SM_PORT"; then
-        echo "sm_start: Sendmail does not answer on 127.0.0.1:$SM_PORT" >&2
+    _wait_until "$E2E_START_TIMEOUT" _sm_up
+    if ! _alive "$SM_PID" || ! _py smtp "$SM_PORT"; then
+        if _alive "$SM_PID"; then
+            echo "sm_start: Sendmail does not answer on 127.0.0.1:$SM_PORT" >&2
+        else
+            echo "sm_start: Sendmail exited during start:" >&2
+        fi
         cat "$SM_DIR/log/sendmail.out" >&2
         return 1
     fi
     export SM_NAME SM_DIR SM_ETC SM_CF SM_QUEUE SM_PORT SM_PID PF_SMTP_PORT PF_SINK_PORT \
         PF_SINK_PID PF_CAPTURE_DIR
     return 0
+}
+
+# Up: answering on its port; gone: stop waiting.
+_sm_up() {
+    _alive "$SM_PID" || return 0
+    _py smtp "$SM_PORT"
 }
 
 # Processes of an instance: the ones working in its queue directory.
@@ -261,12 +285,30 @@ sm_stop() {
     return 0
 }
 
+# sm_sockdir: prints a directory for milter sockets that Sendmail accepts:
+# it refuses a local socket when any directory on its path is group- or
+# world-writable (sticky /tmp included), so not below $T. Made once, 755,
+# under /run; removed on exit.
+SM_SOCKDIR=
+sm_sockdir() {
+    if [ -z "$SM_SOCKDIR" ]; then
+        SM_SOCKDIR=$(mktemp -d /run/consent-e2e-sm.XXXXXX) || return 1
+        chmod 755 "$SM_SOCKDIR"
+        echo "$SM_SOCKDIR" >"$T/.sockdir"
+    fi
+    echo "$SM_SOCKDIR"
+}
+
 # Stopped before lib.sh's cleanup (which stops the tracked PIDs).
 _sm_cleanup() {
     for _sd in $SM_INSTANCES; do
         _sm_stop_dir "$_sd"
     done
+    _sockdir=$(cat "$T/.sockdir" 2>/dev/null)
     cleanup
+    case $_sockdir in
+    /run/consent-e2e-sm.*) rm -rf "$_sockdir" ;;
+    esac
 }
 trap _sm_cleanup EXIT
 
@@ -279,7 +321,7 @@ sm_submit() {
     fi
     _file=$1
     shift
-    timeout -k 5 "$E2E_SEND_TIMEOUT" sm_ns "$SM_BIN" -C "$SM_ETC/submit.cf" -i -f "$_from" -- "$@" \
+    sm_ns_t "$E2E_SEND_TIMEOUT" "$SM_BIN" -C "$SM_ETC/submit.cf" -i -f "$_from" -- "$@" \
         <"$_file" >"$T/send/submit.out" 2>&1
 }
 
