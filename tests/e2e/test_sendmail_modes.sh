@@ -159,7 +159,14 @@ expect_true "quarantine mode: audited" audit_row q-unknown "$UNKNOWN"
 send newsletter q-ok "$OK"
 expect_reply "250 2.0.0" "quarantine mode: the newsletter to the consented recipient is accepted"
 expect_true "and delivered, not held" wait_delivered q-ok "$OK"
-rm -f "$SM_QUEUE/hf$qid" "$SM_QUEUE/df$qid"
+# What consent-milter(8) warns of: a release (-Q without a reason) and a
+# queue run deliver it to every recipient; the milter does not see it again.
+expect_true "sendmail -qQ -qI$qid -Q releases it" \
+    sm_ns_t 60 "$SM_BIN" -C "$SM_CF" -qQ -qI"$qid" -Q
+expect_true "released: qf$qid again" test -f "$SM_QUEUE/qf$qid"
+sm_ns_t 60 "$SM_BIN" -C "$SM_CF" -q >/dev/null 2>&1
+expect_true "released: a queue run delivers it to the recipient without consent" \
+    wait_delivered q-unknown "$UNKNOWN" 20
 
 # ---- tag and dry-run ------------------------------------------------------------------
 restart tag
@@ -241,7 +248,7 @@ expect_eq "$MILTER_EXIT" 0 "SIGTERM: exit status 0"
 expect_true "and the message reaches the consented recipient" wait_delivered term "$OK"
 
 send newsletter down "$OK"
-expect_reply "451" "the milter down, F=T: Sendmail answers 451"
+expect_reply "451 4.3.2" "the milter down, F=T: Sendmail answers 451 4.3.2"
 expect_eq "$(pf_capture_count "$(key down)")" 0 "the milter down: nothing went out"
 sm_stop
 
