@@ -27,7 +27,7 @@ die() {
     exit 1
 }
 
-complete() {
+unpacked() {
     [ -x "$sm" ] && [ -f "$root/usr/share/sendmail/cf/m4/cf.m4" ] &&
         [ -x "$root/usr/sbin/saslpasswd2" ]
 }
@@ -37,7 +37,7 @@ mkdir -p "$cache/debs" || die "cannot create $cache/debs"
 exec 9>"$cache/.lock" || die "cannot open $cache/.lock"
 flock -w 300 9 || die "another fetch holds $cache/.lock for more than 5 minutes"
 
-if ! complete; then
+if ! unpacked; then
     for p in $PACKAGES; do
         ls "$cache/debs/${p}_"*.deb >/dev/null 2>&1 && continue
         # apt-get download writes into the current directory.
@@ -55,7 +55,7 @@ if ! complete; then
     done
     rm -rf "$root"
     mv "$root.new" "$root" || die "cannot move $root.new to $root"
-    complete || die "the unpacked packages lack sendmail, its cf/ or saslpasswd2"
+    unpacked || die "the unpacked packages lack sendmail, its cf/ or saslpasswd2"
 fi
 
 missing=$(ldd "$sm" 2>/dev/null | sed -n 's/^[[:space:]]*\([^ ]*\) => not found.*/\1/p' | tr '\n' ' ')

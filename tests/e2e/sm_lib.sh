@@ -138,6 +138,7 @@ sm_start() {
     SM_CF=$SM_ETC/sendmail.cf
     SM_QUEUE=$SM_DIR/mqueue
     PF_CAPTURE_DIR=$SM_DIR/capture
+    # shellcheck disable=SC2034 # read by finish: no Postfix log to show
     PF_MAILLOG=
     if [ -e "$SM_DIR" ]; then
         echo "sm_start: an instance $SM_NAME was started before" >&2
@@ -326,16 +327,24 @@ sm_submit() {
 }
 
 sm_msp_queue() {
-    ls "$SM_DIR/msp-queue" 2>/dev/null | grep -E '^[qd]f'
+    for _f in "$SM_DIR"/msp-queue/[qdQ]f*; do
+        [ -f "$_f" ] && basename "$_f"
+    done
+    return 0
 }
 
 # sm_queue_files [PREFIX]: names of queue files (all, or those starting PREFIX).
 sm_queue_files() {
-    ls "$SM_QUEUE" 2>/dev/null | grep -E "^${1:-[a-zA-Z]f}"
+    # shellcheck disable=SC2231 # PREFIX may be a pattern
+    for _f in "$SM_QUEUE"/${1:-?f}*; do
+        [ -f "$_f" ] && basename "$_f"
+    done
+    return 0
 }
 
 # sm_queued_with STR [PREFIX]: queue ids whose qf (or hf, PREFIX) file contains STR.
 sm_queued_with() {
+    # shellcheck disable=SC2231 # PREFIX may be a pattern
     for _f in "$SM_QUEUE"/${2:-[qh]}f*; do
         [ -f "$_f" ] || continue
         grep -F -q -e "$1" "$_f" && basename "$_f" | cut -c3-

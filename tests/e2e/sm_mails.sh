@@ -15,6 +15,7 @@
 #   audit_csv / audit_row ID ADDR   the audit store (a row for mail ID and recipient ADDR)
 #   milter_log_line QID          the milter's decision line for queue id QID
 
+# shellcheck disable=SC2034 # the names are for the scripts that source this
 STORE=$T/consent.db
 AUDIT=$T/audit.db
 SENDER=shop@example.net
