@@ -45,6 +45,15 @@
 #   directory, which finds whatever is left of them on stop.
 # - FEATURE(no_default_msa), or it also listens on port 587 of every
 #   address; DAEMON_OPTIONS binds 127.0.0.1 and a free port only.
+# - SMTP AUTH: Cyrus SASL reads Sendmail.conf from its search path; when
+#   the script makes $SM_NSDIR/sasl2, it covers /usr/lib/sasl2 (empty, from
+#   libsasl2-2) inside the namespace (a sasldb made with the unpacked
+#   saslpasswd2 needs no saslauthd).
+# - The MSP refuses to run as root (RunAsUser): it runs as nobody, whose
+#   queue directory it is.
+# - A local milter socket below a group- or world-writable directory, the
+#   sticky /tmp included, is "unsafe" and Sendmail does not start: see
+#   sm_sockdir.
 set -u
 
 SM_CACHE=${SM_CACHE:-/var/cache/consent-milter-test/sendmail}
