@@ -22,7 +22,6 @@
 #                                   a submit.cf of its own (the MSP), which relays to
 #                                   the instance over SMTP; output in $T/send/submit.out
 #   sm_msp_queue                    the MSP's queue files (what it could not hand over)
-#   sm_queue_files [PREFIX]         the instance's queue files (qf, hf for quarantined, df)
 #   sm_queued_with STR [PREFIX]     queue ids of queued messages (qf/hf) containing STR
 #   sm_queue_id                     the queue id in $SEND_REPLY ("250 2.0.0 QID Message
 #                                   accepted for delivery")
@@ -337,15 +336,6 @@ sm_submit() {
 
 sm_msp_queue() {
     for _f in "$SM_DIR"/msp-queue/[qdQ]f*; do
-        [ -f "$_f" ] && basename "$_f"
-    done
-    return 0
-}
-
-# sm_queue_files [PREFIX]: names of queue files (all, or those starting PREFIX).
-sm_queue_files() {
-    # shellcheck disable=SC2231 # PREFIX may be a pattern
-    for _f in "$SM_QUEUE"/${1:-?f}*; do
         [ -f "$_f" ] && basename "$_f"
     done
     return 0
