@@ -167,6 +167,16 @@ static sfsistat on_negotiate(SMFICTX *ctx, unsigned long actions, unsigned long 
     s->nr_eoh = (no_reply & SMFIP_NR_EOH) != 0;
     s->can_skip = (steps & SMFIP_SKIP) != 0 && !s->nr_body;
     *want_actions = needed;
+    /* The macros we read, asked for by name: Sendmail sends only what its
+     * Milter.macros.* lists name, and an administrator's own list may
+     * leave out the queue id or {auth_authen} (labels from authenticated
+     * senders would be ignored, the log would say NOQUEUE). A list given
+     * here replaces the MTA's for that stage, so it names everything read
+     * there. An MTA that does not offer this keeps its own lists. */
+    if ((actions & SMFIF_SETSYMLIST) != 0 &&
+        smfi_setsymlist(ctx, SMFIM_ENVFROM, "i {auth_authen}") == MI_SUCCESS &&
+        smfi_setsymlist(ctx, SMFIM_EOM, "i") == MI_SUCCESS)
+        *want_actions |= SMFIF_SETSYMLIST;
     *want_steps = offered_away | no_reply | (steps & SMFIP_SKIP);
     *want0 = *want1 = 0;
     return SMFIS_CONTINUE;

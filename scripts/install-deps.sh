@@ -6,11 +6,19 @@
 # printed on success. Postfix is installed with "No configuration" so that
 # the package never starts a system-wide mail server or asks a question; the
 # tests and the demo run private Postfix instances of their own.
+#
+# The Sendmail e2e tests need Sendmail itself too, but sendmail-bin
+# conflicts with postfix: tests/e2e/sendmail_fetch.sh fetches its packages
+# with apt-get download and unpacks them into a cache instead. Only what
+# that copy needs is installed here: m4 for its configuration, the
+# libraries it links against that nothing else pulls in (liblockfile1,
+# libwrap0), unshare and mount (util-linux) for its namespace.
 set -eu
 
 PACKAGES="build-essential cmake pkg-config clang libclang-rt-14-dev valgrind \
 libmilter-dev libgmime-3.0-dev libglib2.0-dev libsqlite3-dev sqlite3 check \
-postfix swaks miltertest python3 python3-milter"
+postfix swaks miltertest python3 python3-milter \
+m4 liblockfile1 libwrap0 util-linux"
 
 missing=""
 for p in $PACKAGES; do
