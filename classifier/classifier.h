@@ -44,6 +44,8 @@ typedef struct classifier_options {
     const char *purpose_header;  /* NULL: X-Consent-Purpose */
     bool trust_header;           /* may the sender's category header be believed? */
     size_t max_scan_bytes;       /* 0: CLASSIFIER_DEFAULT_MAX_SCAN */
+    bool null_sender;            /* the envelope sender is <>: a report's returned message
+                                    is not the sender's content (see classifier_classify) */
 } classifier_options;
 
 /* Fixed size: classifying allocates nothing that outlives the call. */

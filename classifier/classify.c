@@ -757,7 +757,7 @@ void classifier_classify(const classifier *c, const char *message, size_t len,
 
     /* The parser sees at most a bounded prefix, however much it was given. */
     message_scan ms;
-    message_scan_run(&ms, message, len < 2 * max ? len : 2 * max, max);
+    message_scan_run(&ms, message, len < 2 * max ? len : 2 * max, max, options->null_sender);
 
     const signals *sig = c->sig;
     /* Zeroed up to the findings, which are written before they are read. */
@@ -802,6 +802,14 @@ void classifier_classify(const classifier *c, const char *message, size_t len,
     }
     if (ms.msg == NULL)
         add_finding(sc, CATEGORY_PROMOTIONAL, 0, "structure:unparseable");
+    /* A delivery report from the null sender (a bounce, a read receipt)
+     * goes back to the sender about a message it sent: transactional
+     * where none of its own elements advertises. The returned message was
+     * not read; from any other sender it is read like any attached one. */
+    if (ms.delivery_report && options->null_sender) {
+        sc->score[CATEGORY_TRANSACTIONAL] += sig->allowed_threshold;
+        add_finding(sc, CATEGORY_TRANSACTIONAL, 990, "structure:delivery-report-from-null-sender");
+    }
 
     int promo = sc->score[CATEGORY_PROMOTIONAL];
     int bulk = sc->score[SIGNAL_BULK];

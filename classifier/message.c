@@ -37,6 +37,7 @@ typedef struct walk_ctx {
     GByteArray *text; /* ... with its transfer encoding undone */
     GArray *marks;    /* of text_mark: one part's element boundaries */
     GArray *stops, *folded_at; /* of size_t: where the marks are, before and after folding */
+    bool skip_returned; /* a delivery report's returned message is not read */
 } walk_ctx;
 
 /* Reads a part's content and undoes its transfer encoding with GMime's
@@ -253,6 +254,27 @@ static void read_part(walk_ctx *w, GMimeObject *part)
 /* Every part in order, the top-level one first; bounded in depth. */
 static void walk(walk_ctx *w, GMimeObject *part, int depth)
 {
+    if (GMIME_IS_MESSAGE_PART(part)) {
+        /* An attached or forwarded message: mail programs show it inline,
+         * so its subject and text are read like the rest - except the
+         * message a delivery report returns to its own sender. */
+        if (w->skip_returned && w->ms->delivery_report)
+            return;
+        if (depth >= MIME_DEPTH_MAX) {
+            w->ms->nesting_overflow = true;
+            return;
+        }
+        GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(part));
+        if (inner == NULL)
+            return;
+        const char *subject = g_mime_object_get_header(GMIME_OBJECT(inner), "Subject");
+        if (subject != NULL)
+            add_text(w, subject, strlen(subject), false);
+        GMimeObject *body = g_mime_message_get_mime_part(inner);
+        if (body != NULL)
+            walk(w, body, depth + 1);
+        return;
+    }
     if (!GMIME_IS_MULTIPART(part)) {
         read_part(w, part);
         return;
@@ -351,7 +373,8 @@ static void scratch_give_back(scan_scratch *x)
     g_private_set(&scratch_key, x);
 }
 
-void message_scan_run(message_scan *ms, const char *data, size_t len, size_t max)
+void message_scan_run(message_scan *ms, const char *data, size_t len, size_t max,
+                      bool skip_returned)
 {
     classifier_mime_init();
     memset(ms, 0, sizeof *ms);
@@ -379,7 +402,9 @@ void message_scan_run(message_scan *ms, const char *data, size_t len, size_t max
         const char *subject = g_mime_object_get_header(ms->msg, "Subject"); /* decoded */
         if (subject != NULL)
             fold_append(ms->subject, subject, strlen(subject), 4096);
-        walk_ctx w = {ms, max, x->raw, x->text, x->marks, x->stops, x->folded_at};
+        GMimeContentType *type = g_mime_object_get_content_type(ms->msg);
+        ms->delivery_report = type != NULL && g_mime_content_type_is_type(type, "multipart", "report");
+        walk_ctx w = {ms, max, x->raw, x->text, x->marks, x->stops, x->folded_at, skip_returned};
         walk(&w, ms->msg, 0);
     }
 }

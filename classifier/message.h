@@ -39,12 +39,16 @@ typedef struct message_scan {
     text_stats stats;
     int text_parts;
     bool nesting_overflow; /* parts nested too deeply to be read */
+    bool delivery_report;  /* the message is a multipart/report (RFC 6522) */
     bool truncated;        /* the text bound was reached */
 } message_scan;
 
-/* Parses data[0..len) and gathers its text, at most max bytes of it. The
- * buffers belong to the scan until message_scan_clear. */
-void message_scan_run(message_scan *ms, const char *data, size_t len, size_t max);
+/* Parses data[0..len) and gathers its text, at most max bytes of it, the
+ * text of attached messages (message/rfc822) included; with skip_returned,
+ * not the message a delivery report returns. The buffers belong to the
+ * scan until message_scan_clear. */
+void message_scan_run(message_scan *ms, const char *data, size_t len, size_t max,
+                      bool skip_returned);
 void message_scan_clear(message_scan *ms);
 
 #endif

@@ -15,7 +15,7 @@
 #include "textout.h"
 
 static struct {
-    gboolean json, untrusted, dump;
+    gboolean json, untrusted, dump, null_sender;
     char *header, *signals;
     int max_scan;
 } copt;
@@ -75,6 +75,8 @@ int ctl_cmd_classify(int argc, char **argv)
          "Signals file instead of the built-in one", "FILE"},
         {"max-scan", 0, 0, G_OPTION_ARG_INT, &copt.max_scan,
          "Read at most BYTES of text (default 1048576)", "BYTES"},
+        {"null-sender", 0, 0, G_OPTION_ARG_NONE, &copt.null_sender,
+         "Classify as the milter does mail from the null sender (MAIL FROM:<>)", NULL},
         {"dump-signals", 0, 0, G_OPTION_ARG_NONE, &copt.dump,
          "Print the built-in signals file and exit", NULL},
         G_OPTION_ENTRY_NULL,
@@ -126,6 +128,7 @@ int ctl_cmd_classify(int argc, char **argv)
         .purpose_header = cfg != NULL ? cfg->purpose_header : NULL,
         .trust_header = !copt.untrusted,
         .max_scan_bytes = (size_t)copt.max_scan,
+        .null_sender = copt.null_sender,
     };
     for (int i = 1; i < argc; i++) {
         gchar *data = NULL;

@@ -115,7 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     bounds_seen seen;
     gather_seen(g, &seen);
     classifier_verdict v;
-    decision_verdict(&rt, message, len, trusted, &seen, &v);
+    decision_verdict(&rt, message, len, trusted, false, &seen, &v);
     bool over = seen.header_bytes > BOUNDS_HEADER_BLOCK_MAX ||
                 seen.body_bytes > rt.cfg->max_scan_bytes;
     if (over && v.category != CATEGORY_PROMOTIONAL)

@@ -381,7 +381,9 @@ static sfsistat on_eom(SMFICTX *ctx)
     bounds_seen seen;
     gather_seen(s->message, &seen);
     classifier_verdict verdict;
-    decision_verdict(rt, text, len, trusted, &seen, &verdict);
+    /* MAIL FROM:<>: a bounce or a receipt (see classifier_options). */
+    bool null_sender = s->sender != NULL && (s->sender[0] == '\0' || strcmp(s->sender, "<>") == 0);
+    decision_verdict(rt, text, len, trusted, null_sender, &seen, &verdict);
     /* Only promotional mail needs the store: the rest is never held up by
      * a store that is locked, missing or broken (not even for the open). */
     char open_error[STORE_ERR_MAX] = "";

@@ -8,7 +8,7 @@
 #include <string.h>
 
 void decision_verdict(const runtime *rt, const char *message, size_t len, bool trusted,
-                      const bounds_seen *seen, classifier_verdict *out)
+                      bool null_sender, const bounds_seen *seen, classifier_verdict *out)
 {
     const conf *cfg = rt->cfg;
     classifier_options options = {
@@ -16,6 +16,7 @@ void decision_verdict(const runtime *rt, const char *message, size_t len, bool t
         .purpose_header = cfg->purpose_header,
         .trust_header = trusted,
         .max_scan_bytes = cfg->max_scan_bytes,
+        .null_sender = null_sender,
     };
     classifier_classify(rt->cls, message, len, &options, out);
     bounds_seen whole;

@@ -39,7 +39,7 @@ typedef struct message_decision {
  * bounds.h). seen: what the MTA handed over, kept or not (gather_seen);
  * NULL when message is a whole file (-t), which is then measured. */
 void decision_verdict(const runtime *rt, const char *message, size_t len, bool trusted,
-                      const bounds_seen *seen, classifier_verdict *out);
+                      bool null_sender, const bounds_seen *seen, classifier_verdict *out);
 
 /* The rest of the decision for a verdict: each recipient of a promotional
  * message looked up and decided, and the enforcement planned.

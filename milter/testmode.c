@@ -95,7 +95,7 @@ int testmode_run(const char *config_path, char **files, char **rcpts)
         /* As a local submission (sendmail(1)) from 127.0.0.1 would be. */
         bool trusted = conf_trusts_sender(cfg, false, "127.0.0.1");
         classifier_verdict verdict;
-        decision_verdict(&rt, data, len, trusted, NULL, &verdict);
+        decision_verdict(&rt, data, len, trusted, false, NULL, &verdict);
         message_decision md;
         decide_message(&rt, st, serr, &verdict, r, n, (int64_t)time(NULL), &md);
         char evidence[512];

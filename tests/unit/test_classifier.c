@@ -424,6 +424,45 @@ START_TEST(test_signals_links_and_negative_weights)
 }
 END_TEST
 
+#define RETURNED                                                                                \
+    "--b\r\nContent-Type: message/rfc822\r\n\r\n"                                              \
+    "From: shop@example.net\r\nSubject: Sale! 50% off\r\n\r\n"                                 \
+    "Shop now: 50% off everything with code SALE50\r\n--b--\r\n"
+
+/* An attached message is read (mail programs show it inline); the message a
+ * bounce returns to its own sender is not, when the envelope says bounce. */
+START_TEST(test_attached_and_returned_messages)
+{
+    const char *attached = "From: shop@example.de\r\nSubject: Ihre Bestellung 4711\r\n"
+                           "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+                           "--b\r\nContent-Type: text/plain\r\n\r\nIhre Bestellnummer 4711.\r\n" RETURNED;
+    classifier_verdict v = classify(attached, false);
+    ck_assert_int_eq(v.category, CATEGORY_PROMOTIONAL);
+    const char *report = "From: MAILER-DAEMON@example.net\r\nSubject: Returned mail\r\n"
+                         "MIME-Version: 1.0\r\nContent-Type: multipart/report; "
+                         "report-type=delivery-status; boundary=\"b\"\r\n\r\n"
+                         "--b\r\nContent-Type: text/plain\r\n\r\nThe message could not be "
+                         "delivered to <no@example.com>.\r\n"
+                         "--b\r\nContent-Type: message/delivery-status\r\n\r\n"
+                         "Final-Recipient: rfc822; no@example.com\r\nAction: failed\r\n\r\n" RETURNED;
+    classifier_options o = {.trust_header = false};
+    classifier_classify(cls, report, strlen(report), &o, &v);
+    ck_assert_int_eq(v.category, CATEGORY_PROMOTIONAL); /* dressed as a bounce: read */
+    o.null_sender = true;
+    classifier_classify(cls, report, strlen(report), &o, &v);
+    ck_assert_int_eq(v.category, CATEGORY_TRANSACTIONAL);
+    ck_assert(has_evidence(&v, "structure:delivery-report-from-null-sender"));
+    /* an ad in the report's own text still advertises */
+    const char *ad = "From: MAILER-DAEMON@example.net\r\nSubject: Returned mail\r\n"
+                     "MIME-Version: 1.0\r\nContent-Type: multipart/report; "
+                     "report-type=delivery-status; boundary=\"b\"\r\n\r\n"
+                     "--b\r\nContent-Type: text/plain\r\n\r\nNot delivered. P.S. Use code "
+                     "WINTER25 for 25% off your next order!\r\n" RETURNED;
+    classifier_classify(cls, ad, strlen(ad), &o, &v);
+    ck_assert_int_eq(v.category, CATEGORY_PROMOTIONAL);
+}
+END_TEST
+
 START_TEST(test_encodings)
 {
     /* RFC 2047 subject, base64 body in ISO-8859-1 with umlauts */
@@ -616,6 +655,7 @@ static Suite *classifier_suite(void)
     tcase_add_test(tc, test_elements_only_what_a_reader_sees);
     tcase_add_test(tc, test_elements_one_advertises);
     tcase_add_test(tc, test_elements_weak_words_apart);
+    tcase_add_test(tc, test_attached_and_returned_messages);
     tcase_add_test(tc, test_encodings);
     tcase_add_test(tc, test_purpose_header);
     tcase_add_test(tc, test_hostile_nesting);

@@ -204,6 +204,9 @@ END_TEST
 START_TEST(test_holdout_languages)
 {
     judge_set("holdout-eu", "Holdout in seven languages, content only", 80);
+    judge_set("holdout-blind", "Second holdout in seven languages (used for tuning since its "
+                               "first, blind run; see its README), content only",
+              80);
 }
 END_TEST
 
