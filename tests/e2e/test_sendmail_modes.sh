@@ -129,14 +129,18 @@ expect_true "sendmail(1) mixed: the consented recipient gets it" wait_delivered 
 expect_eq "$(delivered msp-mixed "$UNKNOWN")" 0 "sendmail(1) mixed: the unknown recipient does not"
 expect_eq "$(sm_msp_queue)" "" "the MSP's queue is empty (both handed over)"
 # The MTA refuses this one (550) while the MSP hands it over: sendmail(1)
-# fails (exit 69, EX_UNAVAILABLE).
-# (The MSP's bounce quotes the newsletter, and the milter refuses that to
-# the sender too, for want of consent: not asserted here, a known gap.)
+# fails (exit 69, EX_UNAVAILABLE). The MSP then returns it to its sender in
+# a bounce (MAIL FROM:<>, multipart/report) that quotes the newsletter: the
+# milter lets that through as a delivery report, whose returned message is
+# not the sender's advertising to anyone.
 sm_submit "$(make_mail newsletter msp-promo)" "$UNKNOWN"
 expect_eq "$?" 69 "sendmail(1): the newsletter to unknown only is refused (exit 69)"
 sleep 1
 expect_eq "$(delivered msp-promo "$UNKNOWN")" 0 "sendmail(1) newsletter: not delivered to unknown"
 expect_true "sendmail(1) newsletter: audited" audit_row msp-promo "$UNKNOWN"
+_bounce_back() { [ "$(pf_delivered_to shop@example.net "$(key msp-promo)")" -ge 1 ]; }
+expect_true "sendmail(1) newsletter: the MSP's bounce reaches the sender" _wait_until 30 _bounce_back
+expect_eq "$(sm_msp_queue)" "" "sendmail(1) newsletter: nothing left in the MSP's queue"
 
 # ---- quarantine: Sendmail's hold (hf file with the reason) --------------------------
 restart quarantine
