@@ -190,10 +190,16 @@ expect_true "dry-run: audited as what reject would have done" \
     sh -c "'$CTL' audit --audit-db '$AUDIT' --format csv | grep -F 'dry-unknown@shop' | grep -q -i 'would'"
 
 # ---- MaxScanBytes: bodies far past the bound ---------------------------------------------
+# What lies past the bound was not read, so even an order mail counts as
+# promotional there (fail-safe, issue 10): it reaches only a recipient with
+# consent, and reaches that one whole.
 restart reject "MaxScanBytes 4096"
-send order big-order "$UNKNOWN" 2000000
-expect_reply "250 2.0.0" "MaxScanBytes 4096: a 2 MB order mail to unknown is accepted"
-expect_true "and delivered" wait_delivered big-order "$UNKNOWN" 60
+send order big-order-unknown "$UNKNOWN" 2000000
+expect_reply "550 5.7.1" "MaxScanBytes 4096: a 2 MB order mail to unknown is refused (not read past the bound)"
+expect_true "its log line names the bound" sh -c "grep -F 'structure:body-over-4096-bytes' '$MILTER_LOG' | grep -q ."
+send order big-order "$OK" 2000000
+expect_reply "250 2.0.0" "MaxScanBytes 4096: the 2 MB order mail to a consenting recipient is accepted"
+expect_true "and delivered" wait_delivered big-order "$OK" 60
 f=$(pf_capture_with "$(key big-order)")
 expect_true "whole: the delivered copy is over 2 MB" test "$(wc -c <"$f")" -gt 2000000
 send newsletter big-promo "$UNKNOWN" 2000000
