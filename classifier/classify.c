@@ -587,41 +587,57 @@ static void element_evidence(scoring *sc, const element_verdict *ev, char *out, 
 
 /* ---- the verdict ------------------------------------------------------ */
 
+/* One header against a header signal: its presence, or one of its values
+ * (the first word of the header). */
+static void score_header(scoring *sc, int i, GMimeHeader *h)
+{
+    const signal_rule *s = &sc->sig->list[i];
+    if (sc->seen[i])
+        return;
+    char text[CLASSIFIER_EVIDENCE_LEN];
+    if (s->values == NULL) {
+        gchar *lower = g_ascii_strdown(s->label, -1);
+        snprintf(text, sizeof text, "header:%s", lower);
+        g_free(lower);
+        count_signal(sc, i, text);
+        return;
+    }
+    const char *value = g_mime_header_get_value(h);
+    if (value == NULL)
+        return;
+    while (*value == ' ' || *value == '\t')
+        value++;
+    size_t n = strcspn(value, " \t;\r\n");
+    for (char **v = s->values; *v != NULL; v++) {
+        if (strlen(*v) == n && g_ascii_strncasecmp(*v, value, n) == 0) {
+            gchar *lower = g_ascii_strdown(s->label, -1);
+            snprintf(text, sizeof text, "header:%s=%s", lower, *v);
+            g_free(lower);
+            count_signal(sc, i, text);
+            return;
+        }
+    }
+}
+
+/* The header signals, in one pass over the message's headers (looking each
+ * signal's header up on its own compared every name with every header). */
 static void score_headers(scoring *sc, GMimeObject *msg)
 {
     if (msg == NULL)
         return;
     GMimeHeaderList *headers = g_mime_object_get_header_list(msg);
-    for (int i = 0; i < sc->sig->count; i++) {
-        const signal_rule *s = &sc->sig->list[i];
-        if (s->kind != SIGNAL_HEADER)
+    int count = g_mime_header_list_get_count(headers);
+    for (int k = 0; k < count; k++) {
+        GMimeHeader *h = g_mime_header_list_get_header_at(headers, k);
+        const char *name = g_mime_header_get_name(h);
+        if (name == NULL)
             continue;
-        GMimeHeader *h = g_mime_header_list_get_header(headers, s->label);
-        if (h == NULL)
-            continue;
-        if (s->values == NULL) {
-            char text[CLASSIFIER_EVIDENCE_LEN];
-            gchar *lower = g_ascii_strdown(s->label, -1);
-            snprintf(text, sizeof text, "header:%s", lower);
-            g_free(lower);
-            count_signal(sc, i, text);
-            continue;
-        }
-        const char *value = g_mime_header_get_value(h);
-        if (value == NULL)
-            continue;
-        while (*value == ' ' || *value == '\t')
-            value++;
-        size_t n = strcspn(value, " \t;\r\n");
-        for (char **v = s->values; *v != NULL; v++) {
-            if (strlen(*v) == n && g_ascii_strncasecmp(*v, value, n) == 0) {
-                char label[96];
-                gchar *lower = g_ascii_strdown(s->label, -1);
-                snprintf(label, sizeof label, "header:%s=%s", lower, *v);
-                g_free(lower);
-                count_signal(sc, i, label);
-                break;
-            }
+        for (int j = 0; j < sc->sig->n_header_signals; j++) {
+            int i = sc->sig->header_signals[j];
+            const char *label = sc->sig->list[i].label;
+            if (g_ascii_tolower(label[0]) == g_ascii_tolower(name[0]) &&
+                g_ascii_strcasecmp(label, name) == 0)
+                score_header(sc, i, h);
         }
     }
 }

@@ -8,11 +8,14 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Folded text holds a-z, 0-9, '%', ' ' and bytes of other scripts. */
-enum { SYM_SPACE = 37, SYM_OTHER = 38, ALPHA = 39 };
+/* Folded text holds a-z, 0-9, '%', ' ' and bytes of other scripts. The
+ * digits are one symbol: no pattern needs to tell them apart ("0% interest"
+ * is the same offer as "5% interest"), and a narrower table stays in the
+ * cache. */
+enum { SYM_DIGIT = 26, SYM_PERCENT = 27, SYM_SPACE = 28, SYM_OTHER = 29, ALPHA = 30 };
 /* Row width of the scan table: ALPHA rounded up to a multiple of 8, so the
  * low three bits of a row offset are free for the report flag. */
-enum { STRIDE = 40 };
+enum { STRIDE = 32 };
 /* The most states the 16-bit table can number. */
 #define DELTA16_STATES_MAX 32767
 
@@ -28,9 +31,9 @@ static gpointer init_symbols(gpointer unused)
         if (c >= 'a' && c <= 'z')
             symbol_of[c] = (unsigned char)(c - 'a');
         else if (c >= '0' && c <= '9')
-            symbol_of[c] = (unsigned char)(26 + (c - '0'));
+            symbol_of[c] = SYM_DIGIT;
         else if (c == '%')
-            symbol_of[c] = 36;
+            symbol_of[c] = SYM_PERCENT;
         else if (c == ' ')
             symbol_of[c] = SYM_SPACE;
         else
@@ -68,6 +71,7 @@ struct matcher {
      * they do not fit; then delta is used. */
     uint16_t *delta16;
     size_t states, capacity;
+    size_t longest; /* the longest pattern */
     GArray *patterns;
     bool compiled;
 };
@@ -126,6 +130,8 @@ void matcher_add(matcher *m, const char *text, int id, bool word_start, bool wor
         }
         s = m->next[(size_t)s * ALPHA + a];
     }
+    if (len > m->longest)
+        m->longest = len;
     pattern p = {id, len, word_start, word_end, m->out[s]};
     g_array_append_val(m->patterns, p);
     m->out[s] = (int32_t)m->patterns->len - 1;
@@ -221,8 +227,66 @@ static void report(const matcher *m, int32_t state, const char *text, size_t len
     }
 }
 
+/* A place where the second half's automaton reported, kept until the
+ * first half's hits have been handed out (hits come in text order). */
+typedef struct pending {
+    uint32_t state;
+    size_t end;
+} pending;
+
+/* Texts shorter than this are scanned in one pass. */
+#define SCAN_SPLIT_MIN 512
+
+/* The 16-bit table, the text in two halves at once: each byte's table read
+ * depends on the one before, and a large table is mostly read from the
+ * second-level cache, so one pass waits on memory most of the time; two
+ * independent passes wait together. The second half starts `longest` bytes
+ * early, from the root, so that it finds every match ending in it (a match
+ * is at most `longest` long), and reports only those. */
+static void scan16_halves(const matcher *m, const unsigned char *p, size_t len,
+                          matcher_hit_fn hit, void *ctx)
+{
+    const uint16_t *delta = m->delta16;
+    size_t split = len / 2;
+    size_t start2 = split > m->longest ? split - m->longest : 0;
+    size_t n1 = split, n2 = len - start2; /* n2 >= n1 */
+    pending local[128], *later = local;
+    size_t n_later = 0, room = G_N_ELEMENTS(local);
+    uint32_t s1 = 0, s2 = 0;
+    const char *text = (const char *)p;
+    for (size_t i = 0; i < n2; i++) {
+        if (i < n1) {
+            uint32_t v1 = delta[s1 * STRIDE + symbol_of[p[i]]];
+            s1 = v1 & 0x7FFFu;
+            if (G_UNLIKELY(v1 & 0x8000u))
+                report(m, (int32_t)s1, text, len, i + 1, hit, ctx);
+        }
+        uint32_t v2 = delta[s2 * STRIDE + symbol_of[p[start2 + i]]];
+        s2 = v2 & 0x7FFFu;
+        if (G_UNLIKELY(v2 & 0x8000u) && start2 + i + 1 > split) {
+            if (n_later == room) {
+                room *= 2;
+                pending *grown = g_new(pending, room);
+                memcpy(grown, later, n_later * sizeof *later);
+                if (later != local)
+                    g_free(later);
+                later = grown;
+            }
+            later[n_later++] = (pending){s2, start2 + i + 1};
+        }
+    }
+    for (size_t k = 0; k < n_later; k++)
+        report(m, (int32_t)later[k].state, text, len, later[k].end, hit, ctx);
+    if (later != local)
+        g_free(later);
+}
+
 void matcher_scan(const matcher *m, const char *text, size_t len, matcher_hit_fn hit, void *ctx)
 {
+    if (m->delta16 != NULL && len >= SCAN_SPLIT_MIN && len / 2 > m->longest) {
+        scan16_halves(m, (const unsigned char *)text, len, hit, ctx);
+        return;
+    }
     if (m->delta16 != NULL) {
         const uint16_t *delta = m->delta16;
         const unsigned char *p = (const unsigned char *)text;

@@ -284,6 +284,10 @@ signals *signals_parse(const char *text, const char *name, char *err, size_t err
     }
     if (s->mass_threshold == 0)
         s->mass_threshold = s->promotional_threshold;
+    s->header_signals = g_new(int, s->count ? s->count : 1);
+    for (int i = 0; i < s->count; i++)
+        if (s->list[i].kind == SIGNAL_HEADER)
+            s->header_signals[s->n_header_signals++] = i;
     matcher_compile(s->words);
     matcher_compile(s->links);
     return s;
@@ -300,5 +304,6 @@ void signals_free(signals *s)
     g_free(s->list);
     matcher_free(s->words);
     matcher_free(s->links);
+    g_free(s->header_signals);
     g_free(s);
 }

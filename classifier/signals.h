@@ -58,6 +58,8 @@ typedef struct signals {
     matcher *words;
     matcher *links; /* link patterns, over the folded targets of links */
     int detector_signal[DETECTOR_COUNT]; /* index into list, -1 if not configured */
+    int *header_signals; /* the indexes of the header signals in list */
+    int n_header_signals;
     int promotional_threshold;  /* promotional score that makes any mail promotional */
     int allowed_threshold;      /* score content needs for transactional/after-sales */
     int mass_threshold;         /* bulk score that marks mass mailing (default: promotional) */
