@@ -153,6 +153,7 @@ typedef struct scoring {
     unsigned char *seen; /* per signal: counted already */
     int score[SIGNAL_CATEGORIES];
     size_t n_found, dropped;
+    unsigned char *service_link; /* per link element: the sender's own service link */
     promo_hit *hits; /* grown as needed, up to PROMO_HITS_MAX */
     size_t n_hits, hits_room;
     bool hits_overflow;
@@ -341,6 +342,7 @@ static void score_links(scoring *sc)
     const message_scan *ms = sc->ms;
     int utm = sc->sig->detector_signal[DETECTOR_UTM_CAMPAIGN];
     sc->where = WHERE_BODY;
+    sc->service_link = g_new0(unsigned char, ms->elements[ELEMENTS_LINK]->len + 1);
     for (int l = ELEMENTS_LINK; l <= ELEMENTS_IMAGE; l++) {
         const GArray *list = ms->elements[l];
         sc->cursor[ELEMENTS_BLOCK] = 0;
@@ -356,6 +358,8 @@ static void score_links(scoring *sc)
             const char *url = ms->urls->str + e->url_start;
             size_t len = e->url_end - e->url_start;
             matcher_scan(sc->sig->links, url, len, on_link, &ls);
+            if (!ls.image)
+                sc->service_link[i] = ls.service;
             if (utm < 0 || ls.service || ls.image)
                 continue;
             const char *tag = g_strstr_len(url, (gssize)len, "utm campaign ");
@@ -372,6 +376,62 @@ static void score_links(scoring *sc)
             count_signal(sc, utm, text);
         }
     }
+}
+
+/* ---- product cards ------------------------------------------------------ */
+
+/* A product card: a block with a price and a linked image whose link is
+ * not the sender's own service link, the way recommendation shelves are
+ * built ("Complete your look", "Noch mehr Lieblingsstücke entdecken": the
+ * heading says anything, the cards are alike). An order's own item rows
+ * rarely link their picture, and a tracking or order link is a service
+ * link. `param` or more of them make the first one an advertising element. */
+static void score_product_cards(scoring *sc)
+{
+    int d = sc->sig->detector_signal[DETECTOR_PRODUCT_CARDS];
+    if (d < 0)
+        return;
+    const message_scan *ms = sc->ms;
+    const GArray *blocks = ms->elements[ELEMENTS_BLOCK], *links = ms->elements[ELEMENTS_LINK],
+                 *images = ms->elements[ELEMENTS_IMAGE];
+    int cards = 0, first = -1;
+    guint li = 0, ii = 0;
+    for (guint bi = 0; bi < blocks->len; bi++) {
+        const element *b = &g_array_index(blocks, element, bi);
+        bool linked_image = false;
+        while (li < links->len && g_array_index(links, element, li).start < b->start)
+            li++;
+        for (guint k = li; k < links->len && !linked_image; k++) {
+            const element *l = &g_array_index(links, element, k);
+            if (l->start >= b->end)
+                break;
+            if (sc->service_link[k])
+                continue;
+            while (ii < images->len && g_array_index(images, element, ii).start < l->start)
+                ii++;
+            for (guint j = ii; j < images->len; j++) {
+                const element *im = &g_array_index(images, element, j);
+                if (im->start > l->end)
+                    break;
+                linked_image = true;
+                break;
+            }
+        }
+        if (!linked_image || !text_has_price(ms->visible->str + b->vstart, b->vend - b->vstart))
+            continue;
+        if (first < 0)
+            first = (int)bi;
+        cards++;
+    }
+    if (cards < sc->sig->list[d].param)
+        return;
+    const element *b = &g_array_index(blocks, element, first);
+    int el[PLACES] = {-1, -1, -1, -1};
+    el[ELEMENTS_BLOCK] = first;
+    keep_promo_hit(sc, d, b->end, el);
+    char text[CLASSIFIER_EVIDENCE_LEN];
+    snprintf(text, sizeof text, "body:product-cards (%d cards)", cards);
+    count_signal(sc, d, text);
 }
 
 /* ---- elements: does one of them advertise? --------------------------------- */
@@ -798,6 +858,7 @@ void classifier_classify(const classifier *c, const char *message, size_t len,
     sc->code = &sc->body_code;
     matcher_scan(sig->words, ms.body->str, ms.body->len, on_word, sc);
     score_links(sc);
+    score_product_cards(sc);
     score_headers(sc, ms.msg);
     score_detectors(sc, &ms);
 
@@ -895,6 +956,7 @@ void classifier_classify(const classifier *c, const char *message, size_t len,
     }
     fill_evidence(sc, v->category, v);
     g_free(sc->hits);
+    g_free(sc->service_link);
     g_free(sc->seen);
     g_free(sc);
     message_scan_clear(&ms);

@@ -112,10 +112,18 @@ static bool digit_near(const char *text, size_t len, size_t pos, int dir)
 }
 
 /* The bytes a currency sign can start with: €, £ (UTF-8 lead bytes), $,
- * EUR, CHF. Everything else is skipped with one table read. */
+ * EUR, CHF, PLN, zł. Everything else is skipped with one table read. */
 static const bool currency_lead[256] = {
-    [0xE2] = true, [0xC2] = true, ['$'] = true, ['E'] = true, ['C'] = true,
+    [0xE2] = true, [0xC2] = true, ['$'] = true, ['E'] = true, ['C'] = true, ['P'] = true,
+    ['z'] = true,
 };
+
+bool text_has_price(const char *text, size_t len)
+{
+    text_stats st = {0};
+    scan_prices(text, len, &st);
+    return st.prices > 0;
+}
 
 void scan_prices(const char *text, size_t len, text_stats *st)
 {
@@ -132,8 +140,12 @@ void scan_prices(const char *text, size_t len, text_stats *st)
         else if (c == '$')
             n = 1;
         else if ((c == 'E' && i + 2 < len && text[i + 1] == 'U' && text[i + 2] == 'R') ||
-                 (c == 'C' && i + 2 < len && text[i + 1] == 'H' && text[i + 2] == 'F'))
+                 (c == 'C' && i + 2 < len && text[i + 1] == 'H' && text[i + 2] == 'F') ||
+                 (c == 'P' && i + 2 < len && text[i + 1] == 'L' && text[i + 2] == 'N'))
             n = 3;
+        else if (c == 'z' && i + 2 < len && (unsigned char)text[i + 1] == 0xC5 &&
+                 (unsigned char)text[i + 2] == 0x82)
+            n = 3; /* zł, the Polish złoty */
         if (n == 0)
             continue;
         if (digit_near(text, len, i, -1) || digit_near(text, len, i + n, 1))

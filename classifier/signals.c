@@ -16,6 +16,7 @@ static const char *const detector_names[DETECTOR_COUNT] = {
     [DETECTOR_UTM_CAMPAIGN] = "utm-campaign",
     [DETECTOR_PRICE_LIST] = "price-list",
     [DETECTOR_MANY_LINKS] = "many-links",
+    [DETECTOR_PRODUCT_CARDS] = "product-cards",
 };
 
 typedef struct parse_ctx {
@@ -163,7 +164,7 @@ static int parse_detector(parse_ctx *pc, int argc, char **argv)
             d = i;
     if (d < 0)
         return fail(pc, "unknown detector '%s' (voucher-code, utm-campaign, price-list, "
-                        "many-links)",
+                        "many-links, product-cards)",
                     argv[3]);
     if (pc->s->detector_signal[d] >= 0)
         return fail(pc, "detector '%s' is configured twice", argv[3]);

@@ -32,6 +32,7 @@ typedef enum detector_kind {
     DETECTOR_UTM_CAMPAIGN,  /* links tagged for a marketing campaign */
     DETECTOR_PRICE_LIST,    /* at least `param` prices: a product grid */
     DETECTOR_MANY_LINKS,    /* at least `param` links */
+    DETECTOR_PRODUCT_CARDS, /* at least `param` product cards: a linked image and a price */
     DETECTOR_COUNT
 } detector_kind;
 

@@ -49,8 +49,11 @@ void html_to_text(const char *html, size_t len, GString *out, size_t max, text_s
 void plain_to_text(const char *text, size_t len, GString *out, size_t max, text_stats *st,
                    GArray *marks);
 
-/* Counts prices: a number next to €, EUR, $, £ or CHF. */
+/* Counts prices: a number next to €, EUR, $, £, CHF, PLN or zł. */
 void scan_prices(const char *text, size_t len, text_stats *st);
+
+/* Does text[0..len) hold a price? */
+bool text_has_price(const char *text, size_t len);
 
 /* Records a mark (nothing once TEXT_MARKS_MAX are recorded: the elements
  * past it read as part of the last one). url is borrowed: it must live as

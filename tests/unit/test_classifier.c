@@ -377,6 +377,35 @@ START_TEST(test_elements_one_advertises)
 }
 END_TEST
 
+/* A recommendation shelf is found by its shape whatever its heading says:
+ * blocks that each hold a price and a linked image (not a service link).
+ * The order's own item rows, pictures not linked, are not cards. */
+START_TEST(test_elements_product_cards)
+{
+    GString *m = g_string_new(HTML_ORDER "<tr><td>Lass dich inspirieren</td></tr><tr>");
+    for (int i = 1; i <= 3; i++)
+        g_string_append_printf(m,
+                               "<td><a href=\"https://shop.example.de/p/%d?utm_campaign=xsell\">"
+                               "<img src=\"https://shop.example.de/img/%d.jpg\" "
+                               "alt=\"Pullover %d\"></a><br>Pullover %d<br><b>49,95 €</b></td>",
+                               i, i, i, i);
+    g_string_append(m, "</tr></table></body></html>");
+    classifier_verdict v = classify(m->str, false);
+    ck_assert_int_eq(v.category, CATEGORY_PROMOTIONAL);
+    ck_assert(has_evidence(&v, "product-cards (3 cards)"));
+    /* the same rows with pictures not linked: the order's own items */
+    g_string_assign(m, HTML_ORDER "<tr>");
+    for (int i = 1; i <= 3; i++)
+        g_string_append_printf(m, "<td><img src=\"https://shop.example.de/img/%d.jpg\" "
+                                  "alt=\"Pullover %d\"><br>Pullover %d<br>1 × 49,95 €</td>",
+                               i, i, i);
+    g_string_append(m, "</tr></table></body></html>");
+    v = classify(m->str, false);
+    ck_assert_int_eq(v.category, CATEGORY_TRANSACTIONAL);
+    g_string_free(m, TRUE);
+}
+END_TEST
+
 /* Indicative words count together only inside one element: "up to a week"
  * in one block and "sales tax" in another do not add up to an offer. */
 START_TEST(test_elements_weak_words_apart)
@@ -655,6 +684,7 @@ static Suite *classifier_suite(void)
     tcase_add_test(tc, test_elements_only_what_a_reader_sees);
     tcase_add_test(tc, test_elements_one_advertises);
     tcase_add_test(tc, test_elements_weak_words_apart);
+    tcase_add_test(tc, test_elements_product_cards);
     tcase_add_test(tc, test_attached_and_returned_messages);
     tcase_add_test(tc, test_encodings);
     tcase_add_test(tc, test_purpose_header);

@@ -207,6 +207,9 @@ START_TEST(test_holdout_languages)
     judge_set("holdout-blind", "Second holdout in seven languages (used for tuning since its "
                                "first, blind run; see its README), content only",
               80);
+    judge_set("holdout-final", "Third holdout in seven languages (used for tuning since its "
+                               "first, blind run; see its README), content only",
+              80);
 }
 END_TEST
 
