@@ -115,7 +115,7 @@ static bool digit_near(const char *text, size_t len, size_t pos, int dir)
  * EUR, CHF, PLN, zł. Everything else is skipped with one table read. */
 static const bool currency_lead[256] = {
     [0xE2] = true, [0xC2] = true, ['$'] = true, ['E'] = true, ['C'] = true, ['P'] = true,
-    ['z'] = true,
+    [0xC5] = true,
 };
 
 bool text_has_price(const char *text, size_t len)
@@ -143,9 +143,14 @@ void scan_prices(const char *text, size_t len, text_stats *st)
                  (c == 'C' && i + 2 < len && text[i + 1] == 'H' && text[i + 2] == 'F') ||
                  (c == 'P' && i + 2 < len && text[i + 1] == 'L' && text[i + 2] == 'N'))
             n = 3;
-        else if (c == 'z' && i + 2 < len && (unsigned char)text[i + 1] == 0xC5 &&
-                 (unsigned char)text[i + 2] == 0x82)
-            n = 3; /* zł, the Polish złoty */
+        else if (c == 0xC5 && i > 0 && text[i - 1] == 'z' && i + 1 < len &&
+                 (unsigned char)text[i + 1] == 0x82) {
+            /* zł, the Polish złoty: found by its ł, which is rarer than z */
+            if (digit_near(text, len, i - 1, -1) || digit_near(text, len, i + 2, 1))
+                st->prices++;
+            i++;
+            continue;
+        }
         if (n == 0)
             continue;
         if (digit_near(text, len, i, -1) || digit_near(text, len, i + n, 1))

@@ -227,8 +227,8 @@ static void report(const matcher *m, int32_t state, const char *text, size_t len
     }
 }
 
-/* A place where the second half's automaton reported, kept until the
- * first half's hits have been handed out (hits come in text order). */
+/* A place where a later part's automaton reported, kept until the parts
+ * before it have handed theirs out (hits come in text order). */
 typedef struct pending {
     uint32_t state;
     size_t end;
@@ -237,54 +237,78 @@ typedef struct pending {
 /* Texts shorter than this are scanned in one pass. */
 #define SCAN_SPLIT_MIN 512
 
-/* The 16-bit table, the text in two halves at once: each byte's table read
- * depends on the one before, and a large table is mostly read from the
- * second-level cache, so one pass waits on memory most of the time; two
- * independent passes wait together. The second half starts `longest` bytes
- * early, from the root, so that it finds every match ending in it (a match
- * is at most `longest` long), and reports only those. */
-static void scan16_halves(const matcher *m, const unsigned char *p, size_t len,
-                          matcher_hit_fn hit, void *ctx)
+/* The 16-bit table, the text in STREAMS parts at once: each byte's table
+ * read depends on the one before, and a large table is mostly read from the
+ * second-level cache, so one pass waits on memory most of the time; passes
+ * over independent parts wait together. Each part after the first starts
+ * `longest` bytes early, from the root, so that it finds every match ending
+ * in it (a match is at most `longest` long), and reports only those; the
+ * later parts' reports are kept until the first part's are handed out (hits
+ * come in text order). */
+#define STREAMS 4
+
+/* The reports one part keeps for later, in text order. */
+typedef struct pending_list {
+    pending *items;
+    size_t n, room;
+} pending_list;
+
+static void pending_push(pending_list *l, uint32_t state, size_t end)
+{
+    if (l->n == l->room) {
+        l->room = l->room ? 2 * l->room : 64;
+        l->items = g_renew(pending, l->items, l->room);
+    }
+    l->items[l->n++] = (pending){state, end};
+}
+
+static void scan16_parts(const matcher *m, const unsigned char *p, size_t len, matcher_hit_fn hit,
+                         void *ctx)
 {
     const uint16_t *delta = m->delta16;
-    size_t split = len / 2;
-    size_t start2 = split > m->longest ? split - m->longest : 0;
-    size_t n1 = split, n2 = len - start2; /* n2 >= n1 */
-    pending local[128], *later = local;
-    size_t n_later = 0, room = G_N_ELEMENTS(local);
-    uint32_t s1 = 0, s2 = 0;
     const char *text = (const char *)p;
-    for (size_t i = 0; i < n2; i++) {
-        if (i < n1) {
-            uint32_t v1 = delta[s1 * STRIDE + symbol_of[p[i]]];
-            s1 = v1 & 0x7FFFu;
-            if (G_UNLIKELY(v1 & 0x8000u))
-                report(m, (int32_t)s1, text, len, i + 1, hit, ctx);
-        }
-        uint32_t v2 = delta[s2 * STRIDE + symbol_of[p[start2 + i]]];
-        s2 = v2 & 0x7FFFu;
-        if (G_UNLIKELY(v2 & 0x8000u) && start2 + i + 1 > split) {
-            if (n_later == room) {
-                room *= 2;
-                pending *grown = g_new(pending, room);
-                memcpy(grown, later, n_later * sizeof *later);
-                if (later != local)
-                    g_free(later);
-                later = grown;
-            }
-            later[n_later++] = (pending){s2, start2 + i + 1};
+    size_t from[STREAMS], begin[STREAMS], to[STREAMS]; /* scan [begin, to), report > from */
+    for (int k = 0; k < STREAMS; k++) {
+        from[k] = len * (size_t)k / STREAMS;
+        to[k] = len * (size_t)(k + 1) / STREAMS;
+        begin[k] = from[k] > m->longest ? from[k] - m->longest : 0;
+    }
+    size_t steps = 0;
+    for (int k = 0; k < STREAMS; k++)
+        if (to[k] - begin[k] > steps)
+            steps = to[k] - begin[k];
+    pending_list later[STREAMS] = {{0}};
+    uint32_t st[STREAMS] = {0};
+    for (size_t i = 0; i < steps; i++) {
+        for (int k = 0; k < STREAMS; k++) {
+            size_t at = begin[k] + i;
+            if (at >= to[k])
+                continue;
+            uint32_t v = delta[st[k] * STRIDE + symbol_of[p[at]]];
+            st[k] = v & 0x7FFFu;
+            if (G_LIKELY(!(v & 0x8000u)) || at + 1 <= from[k])
+                continue;
+            if (k == 0)
+                report(m, (int32_t)st[k], text, len, at + 1, hit, ctx);
+            else
+                pending_push(&later[k], st[k], at + 1);
         }
     }
-    for (size_t k = 0; k < n_later; k++)
-        report(m, (int32_t)later[k].state, text, len, later[k].end, hit, ctx);
-    if (later != local)
-        g_free(later);
+    /* The first part's reports were handed out as found; the others follow
+     * part by part, each in text order, and part k's ends all lie before
+     * part k+1's. */
+    for (int k = 1; k < STREAMS; k++) {
+        for (size_t j = 0; j < later[k].n; j++)
+            report(m, (int32_t)later[k].items[j].state, text, len, later[k].items[j].end, hit,
+                   ctx);
+        g_free(later[k].items);
+    }
 }
 
 void matcher_scan(const matcher *m, const char *text, size_t len, matcher_hit_fn hit, void *ctx)
 {
-    if (m->delta16 != NULL && len >= SCAN_SPLIT_MIN && len / 2 > m->longest) {
-        scan16_halves(m, (const unsigned char *)text, len, hit, ctx);
+    if (m->delta16 != NULL && len >= SCAN_SPLIT_MIN && len / STREAMS > m->longest) {
+        scan16_parts(m, (const unsigned char *)text, len, hit, ctx);
         return;
     }
     if (m->delta16 != NULL) {

@@ -155,6 +155,62 @@ START_TEST(test_matcher_many_states)
 }
 END_TEST
 
+/* A long text is scanned in parts at once: every match is still found
+ * exactly once and in text order, those across the parts' borders too. */
+typedef struct all_hits {
+    int ids[4096];
+    size_t ends[4096];
+    int n;
+} all_hits;
+
+static void on_any_hit(int id, size_t end, void *ctx)
+{
+    all_hits *h = ctx;
+    if (h->n < 4096) {
+        h->ids[h->n] = id;
+        h->ends[h->n++] = end;
+    }
+}
+
+START_TEST(test_matcher_parts)
+{
+    static const char *const words[] = {"gutschein", "you may also like", "rabatt", "also"};
+    matcher *m = matcher_new();
+    for (int i = 0; i < 4; i++)
+        matcher_add(m, words[i], i, true, i != 2);
+    matcher_compile(m);
+    /* filler and the words, so that some lie across every quarter of it */
+    GString *t = g_string_new(NULL);
+    for (int i = 0; t->len < 20000; i++)
+        g_string_append(t, i % 7 == 3 ? "you may also like " : i % 5 == 1 ? "gutschein " :
+                           i % 11 == 0 ? "rabatte " : "lorem ipsum ");
+    all_hits h = {.n = 0};
+    matcher_scan(m, t->str, t->len, on_any_hit, &h);
+    /* what a plain search finds, word by word */
+    all_hits want = {.n = 0};
+    for (size_t end = 1; end <= t->len; end++)
+        for (int i = 0; i < 4; i++) {
+            size_t n = strlen(words[i]);
+            if (end < n || memcmp(t->str + end - n, words[i], n) != 0)
+                continue;
+            size_t start = end - n;
+            bool ok_start = start == 0 || t->str[start - 1] == ' ';
+            bool ok_end = i == 2 || end == t->len || t->str[end] == ' ';
+            if (ok_start && ok_end)
+                on_any_hit(i, end, &want);
+        }
+    ck_assert_int_gt(want.n, 100);
+    ck_assert_int_eq(h.n, want.n);
+    for (int k = 0; k < h.n; k++) {
+        ck_assert_uint_eq(h.ends[k], want.ends[k]);
+        if (k > 0)
+            ck_assert_uint_ge(h.ends[k], h.ends[k - 1]);
+    }
+    g_string_free(t, TRUE);
+    matcher_free(m);
+}
+END_TEST
+
 START_TEST(test_html_to_text)
 {
     const char *html = "<html><head><style>p{color:red}</style><script>var x='<p>';</script>"
@@ -671,6 +727,7 @@ static Suite *classifier_suite(void)
     tcase_add_test(parts, test_fold);
     tcase_add_test(parts, test_matcher);
     tcase_add_test(parts, test_matcher_many_states);
+    tcase_add_test(parts, test_matcher_parts);
     tcase_add_test(parts, test_html_to_text);
     tcase_add_test(parts, test_signals_file_errors);
     tcase_add_test(parts, test_signals_links_and_negative_weights);
