@@ -113,6 +113,15 @@ typedef struct building {
     element el[ELEMENT_LISTS];
 } building;
 
+/* A link's target or an image's source, folded for matching and as written
+ * for evidence. */
+static void set_target(message_scan *ms, element *e, const text_mark *mk)
+{
+    e->url_start = add_url(ms, mk->url, mk->url_len);
+    e->url_end = ms->urls->len;
+    e->raw_url = add_raw_url(ms, mk->url, mk->url_len);
+}
+
 static void open_element(building *b, element_list which, size_t start, size_t vstart)
 {
     b->open[which] = true;
@@ -176,20 +185,15 @@ static void add_text(walk_ctx *w, const char *text, size_t len, bool html)
         case MARK_LINK_OPEN:
             close_element(ms, &b, ELEMENTS_LINK, f, mk->pos);
             open_element(&b, ELEMENTS_LINK, f, mk->pos);
-            b.el[ELEMENTS_LINK].url_start = add_url(ms, mk->url, mk->url_len);
-            b.el[ELEMENTS_LINK].url_end = ms->urls->len;
-            b.el[ELEMENTS_LINK].raw_url = add_raw_url(ms, mk->url, mk->url_len);
+            set_target(ms, &b.el[ELEMENTS_LINK], mk);
             break;
         case MARK_LINK_CLOSE:
             close_element(ms, &b, ELEMENTS_LINK, f, mk->pos);
             break;
         case MARK_IMAGE_OPEN:
             open_element(&b, ELEMENTS_IMAGE, f, mk->pos);
-            if (mk->url_len > 0) {
-                b.el[ELEMENTS_IMAGE].url_start = add_url(ms, mk->url, mk->url_len);
-                b.el[ELEMENTS_IMAGE].url_end = ms->urls->len;
-                b.el[ELEMENTS_IMAGE].raw_url = add_raw_url(ms, mk->url, mk->url_len);
-            }
+            if (mk->url_len > 0)
+                set_target(ms, &b.el[ELEMENTS_IMAGE], mk);
             break;
         case MARK_IMAGE_CLOSE:
             close_element(ms, &b, ELEMENTS_IMAGE, f, mk->pos);
